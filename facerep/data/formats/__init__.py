@@ -1,0 +1,59 @@
+"""Dataset formats: one file per format, each registered by name; ``FORMAT:PATH`` strings resolve here.
+
+A format is a class with::
+
+    provides: frozenset[str]        # label kinds (see data.sample.LABEL_KINDS)
+    splits: tuple[str, ...]         # official splits; () when the dataset has none
+    def open(self, path: str, split: str | None = None) -> FaceDataset   # lazy: decode on access
+
+``split=None`` means every sample. Asking for a split the format does not have raises DataError.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ...errors import ConfigError
+from ...registry import Registry
+from ..sample import FaceDataset
+
+
+class Format(Protocol):
+    provides: frozenset[str]
+    splits: tuple[str, ...]
+
+    def open(self, path: str, split: str | None = None) -> FaceDataset: ...
+
+
+FORMATS: Registry[type] = Registry("dataset format")
+register_format = FORMATS.register
+
+
+def _ensure_loaded() -> None:
+    from ..._plugins import import_submodules
+
+    import_submodules(__name__)
+    import_submodules("facerep.data.synth")
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``"300w:/data/300W"`` -> ``("300w", "/data/300W")``; ``"synth:"`` -> ``("synth", "")``."""
+    name, sep, path = spec.partition(":")
+    if not sep or not name:
+        raise ConfigError(f"dataset {spec!r} is not of the form FORMAT:PATH (e.g. synth: or 300w:/data/300W)")
+    return name.strip().lower(), path
+
+
+def get_format(name: str) -> Format:
+    _ensure_loaded()
+    return FORMATS.get(name)()
+
+
+def load_dataset(spec: str, split: str | None = None) -> FaceDataset:
+    """Open the dataset named by ``FORMAT:PATH`` (lazy). ``split=None`` gives every sample."""
+    name, path = parse_spec(spec)
+    return get_format(name).open(path, split)
+
+
+def list_formats(pattern: str = "*") -> list[str]:
+    _ensure_loaded()
+    return FORMATS.list(pattern)

@@ -1,0 +1,62 @@
+"""Small file helpers shared by every writer: atomic writes (temp file + rename) and image reading."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import DataError
+
+
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Decode an image file to H×W×3 uint8 RGB (grey, palette, 16-bit, CMYK and alpha converted).
+
+    Raises DataError naming the file when it is missing, empty, truncated or not an image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("image file does not exist", str(path))
+    if path.stat().st_size == 0:
+        raise DataError("image file is empty (0 bytes)", str(path))
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                arr = np.asarray(im, dtype=np.float64)
+                peak = 65535.0 if arr.max() > 255 else 255.0
+                arr = np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+                return np.repeat(arr[:, :, None], 3, axis=2)
+            return np.asarray(im.convert("RGB"))
+    except UnidentifiedImageError:
+        raise DataError("not an image file (PIL cannot identify it)", str(path)) from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise DataError(f"cannot decode image ({e})", str(path)) from None

@@ -1,0 +1,78 @@
+"""One registry type for every extension point (backbones, formats, tasks, methods, …).
+
+Example::
+
+    TASKS = Registry("task")
+
+    @TASKS.register("parsing", description="face parsing, per-pixel classes")
+    class Parsing: ...
+
+    TASKS.get("parsing")        # the class
+    TASKS.list("land*")         # names matching a glob
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from dataclasses import dataclass
+from typing import Callable, Generic, Iterator, TypeVar
+
+from .errors import UnknownNameError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    name: str
+    obj: T
+    description: str
+
+
+class Registry(Generic[T]):
+    """Maps names to factories (classes or functions). ``kind`` names what it holds in messages."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+
+    def register(self, name: str, *, description: str = "") -> Callable[[T], T]:
+        """Decorator: register ``obj`` under ``name``. A name can be registered once."""
+
+        def deco(obj: T) -> T:
+            if name in self._entries and self._entries[name].obj is not obj:
+                raise ValueError(f"{self.kind} {name!r} is already registered")
+            doc = description or (getattr(obj, "__doc__", None) or "").strip().split("\n")[0]
+            self._entries[name] = Entry(name, obj, doc)
+            return obj
+
+        return deco
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``; an unknown name raises with the valid names listed."""
+        try:
+            return self._entries[name].obj
+        except KeyError:
+            raise UnknownNameError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name: str) -> str:
+        names = sorted(self._entries)
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"unknown {self.kind} {name!r}.{hint} Valid: {', '.join(names) or '(none registered)'}"
+
+    def list(self, pattern: str = "*") -> list[str]:
+        """Sorted names matching the glob ``pattern``."""
+        return sorted(n for n in self._entries if fnmatch.fnmatchcase(n, pattern))
+
+    def entries(self, pattern: str = "*") -> list[Entry[T]]:
+        return [self._entries[n] for n in self.list(pattern)]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.list())
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,115 @@
+"""Every registered adapter through the backbone contract, with tiny inputs."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from facerep.backbones import create_backbone, list_adapters
+from facerep.backbones.base import Backbone
+from facerep.errors import ConfigError
+
+# one small spec per adapter that needs no file; file-based adapters are covered in their own tests
+SPECS = {"timm": ["timm:resnet18", "timm:vit_tiny_patch16_224"], "torchvision": ["torchvision:resnet18"]}
+
+
+def _specs():
+    return [s for name in list_adapters() for s in SPECS.get(name, [])]
+
+
+def check_contract(model: Backbone, size: int = 64) -> dict:
+    assert isinstance(model, torch.nn.Module) and model.num_features > 0
+    cfg = model.pretrained_cfg
+    assert len(cfg.mean) == 3 and len(cfg.std) == 3 and cfg.input_size > 0
+    x = model.normalize(torch.rand(2, 3, size, size))
+    with torch.no_grad():
+        out = model.forward_features(x)
+    assert out["pooled"].shape == (2, model.num_features)
+    assert len(out["maps"]) >= 1
+    for m in out["maps"]:
+        assert m.ndim == 4 and m.shape[0] == 2 and m.shape[2] >= 1
+    assert [m.shape[1] for m in out["maps"]] == model.map_channels
+    assert torch.isfinite(out["pooled"]).all()
+    return out
+
+
+@pytest.mark.parametrize("spec", _specs())
+def test_adapter_contract(spec):
+    model = create_backbone(spec, image_size=64)
+    check_contract(model)
+
+
+def test_every_adapter_is_covered():
+    file_based = {"local", "frl"}
+    covered = set(SPECS) | file_based
+    missing = [a for a in list_adapters() if a not in covered]
+    # adapters for published checkpoints test themselves in their own files
+    assert all(not a.startswith(("timm", "torchvision")) for a in missing)
+
+
+def test_vit_maps_are_patch_grid():
+    out = check_contract(create_backbone("timm:vit_tiny_patch16_224", image_size=64))
+    assert out["maps"][-1].shape[-2:] == (4, 4)
+
+
+def test_local_roundtrip(tmp_path):
+    from facerep.backbones.local import save_backbone
+
+    m = create_backbone("timm:resnet18")
+    m.pretrained_cfg.input_size = 64
+    save_backbone(m, tmp_path / "bb", method="test", steps=3)
+    m2 = create_backbone(str(tmp_path / "bb"))
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(m(x), m2(x))
+    assert m2.pretrained_cfg.input_size == 64 and m2.provenance["method"] == "test"
+    assert create_backbone(f"local:{tmp_path / 'bb'}").num_features == 512
+
+
+def test_frl_checkpoint_loads_weights_only(tmp_path):
+    import torchvision
+
+    ref = torchvision.models.resnet50()
+    state = {f"module.base_net.{k}": v for k, v in ref.state_dict().items()}
+    state["module.prototypes.weight"] = torch.zeros(3, 4)
+    torch.save({"state_dict": state, "epoch": 3}, tmp_path / "frl.pth")
+    m = create_backbone(f"frl:{tmp_path / 'frl.pth'}")
+    ref.fc = torch.nn.Identity()
+    ref.eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(m(x), ref(x), atol=1e-5, rtol=0)
+
+
+def test_bad_specs_are_clear():
+    from facerep.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="unknown backbone adapter 'timmm'.*Did you mean 'timm'"):
+        create_backbone("timmm:resnet18")
+    with pytest.raises(ConfigError, match="unknown timm model 'resnet9999'"):
+        create_backbone("timm:resnet9999")
+    with pytest.raises(ConfigError, match="ADAPTER:NAME"):
+        create_backbone("resnet18")
+
+
+def test_pretrained_offline_fails_clearly(monkeypatch, tmp_path):
+    from facerep.errors import FacerepError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(FacerepError, match="cannot load pretrained weights"):
+        create_backbone("timm:resnet18", pretrained=True)
+
+
+def test_pickle_checkpoint_refused_and_never_runs(tmp_path):
+    from facerep.errors import DataError
+
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"state_dict": {"module.base_net.x": Evil()}}, tmp_path / "evil.pth")
+    with pytest.raises(DataError, match="trust-checkpoint"):
+        create_backbone(f"frl:{tmp_path / 'evil.pth'}")
+    assert not marker.exists()
