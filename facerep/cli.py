@@ -22,6 +22,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 COMMAND_MODULES: list[str] = [
+    "facerep.data.cli",
 ]
 
 

@@ -1,0 +1,88 @@
+"""Check that a decoded sample agrees with its dataset's declared vocabularies and shapes.
+
+Used by ``facerep info`` (and by commands that stream data) so that a bad label is reported with the
+file it came from, or skipped and counted, rather than crashing a run later.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError
+from .sample import FaceDataset, FaceSample, DatasetInfo
+
+
+def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
+    """Raise DataError (naming ``sample.path``) when a label is malformed for ``info``."""
+    where = sample.path or f"{info.name}[?]"
+    img = sample.image
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise DataError(f"image must be H×W×3 uint8, got shape {img.shape} dtype {img.dtype}", where)
+    h, w = img.shape[:2]
+    for kind in ("landmarks2d", "landmarks3d"):
+        pts = getattr(sample, kind)
+        if pts is None:
+            continue
+        dim = 2 if kind == "landmarks2d" else 3
+        if pts.ndim != 2 or pts.shape[1] != dim:
+            raise DataError(f"{kind} must be K×{dim}, got shape {pts.shape}", where)
+        if info.landmark_scheme and info.landmark_scheme.isdigit() and len(pts) != int(info.landmark_scheme):
+            raise DataError(f"{kind}: expected {info.landmark_scheme} points, got {len(pts)}", where)
+        if not np.isfinite(pts).all():
+            bad = int(np.nonzero(~np.isfinite(pts).all(1))[0][0])
+            raise DataError(f"{kind}: point {bad} is not a finite number", where)
+    if sample.mask is not None:
+        if sample.mask.shape != (h, w):
+            raise DataError(f"mask size {sample.mask.shape[1]}×{sample.mask.shape[0]} differs from image size {w}×{h}", where)
+        if info.mask_classes:
+            top = int(sample.mask.max())
+            if top >= len(info.mask_classes) and top != 255:
+                y, x = np.argwhere(sample.mask == top)[0]
+                raise DataError(f"mask pixel (x={x}, y={y}) has class id {top}, outside the "
+                                f"{len(info.mask_classes)} declared classes 0..{len(info.mask_classes) - 1}", where)
+    if sample.expression is not None and info.expression_classes and not 0 <= sample.expression < len(info.expression_classes):
+        raise DataError(f"expression id {sample.expression} outside 0..{len(info.expression_classes) - 1}", where)
+    for kind in ("valence", "arousal"):
+        v = getattr(sample, kind)
+        if v is not None and not np.isfinite(v):
+            raise DataError(f"{kind} is NaN", where)
+    if sample.pose is not None and (sample.pose.shape != (3,) or not np.isfinite(sample.pose).all()):
+        raise DataError(f"pose must be 3 finite angles (yaw, pitch, roll), got {sample.pose}", where)
+    if sample.au is not None and info.au_codes and len(sample.au) != len(info.au_codes):
+        raise DataError(f"au has {len(sample.au)} values for {len(info.au_codes)} declared AUs", where)
+
+
+@dataclass
+class ScanReport:
+    """What a full pass over a dataset found: counts of label kinds and the samples it skipped."""
+
+    n: int = 0
+    ok: int = 0
+    labels: Counter = field(default_factory=Counter)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (index, message)
+    sizes: Counter = field(default_factory=Counter)
+
+
+def scan(dataset: FaceDataset, skip_bad: bool = False, limit: int | None = None) -> ScanReport:
+    """Decode and validate every sample (or the first ``limit``). Without ``skip_bad`` the first
+    DataError propagates; with it, bad samples are counted in ``ScanReport.skipped``."""
+    from ..progress import track
+
+    rep = ScanReport()
+    n = len(dataset) if limit is None else min(limit, len(dataset))
+    for i in track(range(n), f"scanning {dataset.info.name}"):
+        rep.n += 1
+        try:
+            s = dataset[i]
+            validate_sample(s, dataset.info)
+        except DataError as e:
+            if not skip_bad:
+                raise
+            rep.skipped.append((i, str(e)))
+            continue
+        rep.ok += 1
+        rep.labels.update(s.labels())
+        rep.sizes[f"{s.image.shape[1]}x{s.image.shape[0]}"] += 1
+    return rep
