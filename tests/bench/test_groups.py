@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from facerep.bench.groups import breakdown, gaps, group_labels
+from facerep.errors import ConfigError
+
+
+def test_planted_gap_found_with_separated_cis():
+    rng = np.random.default_rng(0)
+    labels = np.array(["light"] * 200 + ["dark"] * 200, dtype=object)
+    correct = np.r_[rng.random(200) < 0.9, rng.random(200) < 0.6]
+    res = breakdown(lambda idx: {"accuracy": float(correct[idx].mean())}, labels, "skin_tone", n_boot=300, seed=1)
+    by = {r.group: r for r in res}
+    assert by["light"].n == 200 and abs(by["light"].value - correct[:200].mean()) < 1e-12
+    assert by["dark"].ci_high < by["light"].ci_low  # CIs separate
+    assert by["dark"].ci_low <= by["dark"].value <= by["dark"].ci_high
+    g = gaps(res)[("skin_tone", "accuracy")]
+    assert abs(g - (correct[:200].mean() - correct[200:].mean())) < 1e-12
+
+
+def test_small_group_warned_not_dropped():
+    labels = np.array(["a"] * 20 + ["b"] * 2, dtype=object)
+    with pytest.warns(UserWarning, match="b has 2 test samples"):
+        res = breakdown(lambda idx: {"m": float(len(idx))}, labels, "x", n_boot=10)
+    b = [r for r in res if r.group == "b"][0]
+    assert b.n == 2 and np.isnan(b.ci_low)
+
+
+def test_unknown_attribute():
+    with pytest.raises(ConfigError, match="no subgroup attribute 'age'; available: skin_tone"):
+        group_labels([{"skin_tone": "dark"}], "age", task="expression", dataset="synth:")
+    assert group_labels([{"a": "1"}, {}], "a").tolist() == ["1", "unknown"]
