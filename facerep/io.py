@@ -40,15 +40,28 @@ def read_image(path: str | Path) -> np.ndarray:
 
     Raises DataError naming the file when it is missing, empty, truncated or not an image.
     """
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
     if not path.is_file():
         raise DataError("image file does not exist", str(path))
     if path.stat().st_size == 0:
         raise DataError("image file is empty (0 bytes)", str(path))
+    return _decode(path, str(path))
+
+
+def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
+    """Decode encoded image bytes (JPEG, PNG, …) like :func:`read_image`; ``name`` is used in errors."""
+    import io as _io
+
+    if not data:
+        raise DataError("image is empty (0 bytes)", name)
+    return _decode(_io.BytesIO(data), name)
+
+
+def _decode(source: object, name: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
     try:
-        with Image.open(path) as im:
+        with Image.open(source) as im:  # type: ignore[arg-type]
             im.load()
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im, dtype=np.float64)
@@ -57,6 +70,6 @@ def read_image(path: str | Path) -> np.ndarray:
                 return np.repeat(arr[:, :, None], 3, axis=2)
             return np.asarray(im.convert("RGB"))
     except UnidentifiedImageError:
-        raise DataError("not an image file (PIL cannot identify it)", str(path)) from None
+        raise DataError("not an image file (PIL cannot identify it)", name) from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise DataError(f"cannot decode image ({e})", str(path)) from None
+        raise DataError(f"cannot decode image ({e})", name) from None

@@ -1,0 +1,103 @@
+"""A generic face-parsing folder: ``images/`` + ``labels/`` (a class-id PNG with the same stem).
+
+Layout: ``PATH/images/<stem>.<ext>`` and ``PATH/labels/<stem>.png``, or the same pair inside split
+folders ``PATH/{train,val,test}/``. Label PNGs hold class ids: 8-bit grey, 16-bit grey, or palette
+PNGs (read as palette indices, never as colours); 255 = ignore. Class names come from
+``PATH/classes.yaml`` (a YAML list of names in id order, or a mapping ``id: name``) or from the
+path option ``?classes=``, which takes a preset (``celebamask19``, ``lapa11``) or a YAML file::
+
+    segfolder:/data/myfaces?classes=lapa11
+    segfolder:/data/myfaces?classes=/data/my_classes.yaml
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ...errors import ConfigError, DataError
+from ..vocab import CELEBAMASK19, LAPA11
+from . import register_format
+from ._common import (
+    FormatBase,
+    Item,
+    LazyDataset,
+    list_images,
+    make_info,
+    parse_options,
+    read_label_png,
+    select_split,
+)
+
+PRESETS: dict[str, tuple[str, ...]] = {"celebamask19": CELEBAMASK19, "lapa11": LAPA11}
+
+
+def read_classes(path: Path) -> tuple[str, ...]:
+    """Class names from a YAML list, or a mapping id -> name (ids 0..C-1)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise DataError(f"cannot read class names ({e})", str(path)) from None
+    if isinstance(data, dict) and "classes" in data:
+        data = data["classes"]
+    if isinstance(data, dict):
+        ids = sorted(int(k) for k in data)
+        if ids != list(range(len(ids))):
+            raise DataError(f"class ids must be 0..{len(ids) - 1}, got {ids}", str(path))
+        data = [data[k] if k in data else data[str(k)] for k in ids]
+    if not isinstance(data, list) or not data:
+        raise DataError("expected a YAML list of class names (or a mapping id: name)", str(path))
+    return tuple(str(c) for c in data)
+
+
+def resolve_classes(root: Path, option: str | None) -> tuple[str, ...]:
+    if option:
+        if option.lower() in PRESETS:
+            return PRESETS[option.lower()]
+        if Path(option).is_file():
+            return read_classes(Path(option))
+        raise ConfigError(f"segfolder: classes={option!r} is neither a preset ({', '.join(PRESETS)}) nor a YAML file")
+    for name in ("classes.yaml", "classes.yml"):
+        if (root / name).is_file():
+            return read_classes(root / name)
+    raise DataError("segfolder: no class names: add classes.yaml (a list of names) or use "
+                    f"?classes={'|'.join(PRESETS)}", str(root))
+
+
+def load_mask(item: Item, image: np.ndarray, n_classes: int) -> np.ndarray:
+    return read_label_png(item.mask, image.shape, n_classes)  # type: ignore[arg-type]
+
+
+def folder_items(folder: Path) -> list[Item]:
+    items = []
+    for img in list_images(folder / "images"):
+        label = folder / "labels" / f"{img.stem}.png"
+        if not label.is_file():
+            raise DataError(f"no label PNG for this image (expected {label})", str(img))
+        items.append(Item(str(img), {}, mask=str(label)))
+    return items
+
+
+@register_format("segfolder", description="images/ + labels/ class-id PNGs (classes.yaml or ?classes=lapa11|celebamask19)")
+class FormatSegFolder(FormatBase):
+    provides = frozenset({"mask"})
+    splits = ("train", "val", "test")
+
+    def open(self, path: str, split: str | None = None) -> LazyDataset:
+        base, opts = parse_options(path, "segfolder", ("classes",))
+        root = Path(base)
+        if not root.is_dir():
+            raise DataError("segfolder: dataset folder does not exist", str(root))
+        classes = resolve_classes(root, opts.get("classes"))
+        if (root / "images").is_dir():
+            by_split = {"all": folder_items(root)}
+        else:
+            by_split = {s: folder_items(root / s) for s in self.splits if (root / s / "images").is_dir()}
+        if not by_split:
+            raise DataError("segfolder: expected images/ and labels/ folders (or train/, val/, test/ holding them)",
+                            str(root))
+        items = select_split("segfolder", split, by_split)
+        return LazyDataset(items, make_info("segfolder", self.provides, mask_classes=classes),
+                           load_mask=partial(load_mask, n_classes=len(classes)))
