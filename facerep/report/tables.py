@@ -1,0 +1,175 @@
+"""Tables of a report, from records: the primary metric per task, aggregated over seeds (mean, std,
+95 % CI), the task x backbone table with the best per task marked, and a normalised summary score.
+
+All functions take and return pandas frames; nothing here plots or writes files.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .tasks import primary_metric
+
+TRIVIAL_MODE, TRIVIAL_LABEL = "trivial", "trivial baseline"
+GROUP_KEYS = ["task", "metric", "direction", "backbone", "mode", "x_kind", "x"]
+
+
+def main_records(df: pd.DataFrame) -> pd.DataFrame:
+    """Records of the main protocol (clean images, whole test set), trivial baselines as one backbone."""
+    return _trivial_as_backbone(clean_rows(df))
+
+
+def clean_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of clean images on the whole test set (robustness and fairness rows left out)."""
+    keep = pd.Series(True, index=df.index)
+    if "corruption" in df.columns:
+        keep &= df["corruption"].fillna("clean").astype(str).eq("clean")
+    if "group" in df.columns:
+        keep &= df["group"].fillna("").astype(str).eq("")
+    return df[keep]
+
+
+def _trivial_as_backbone(df: pd.DataFrame) -> pd.DataFrame:
+    """The bench's trivial baselines (mode ``trivial``: mean shape, majority class …) do not depend on the
+    backbone: shown once per task as backbone ``trivial baseline``, in the mode of the other rows when
+    there is one mode."""
+    trivial = df["mode"].astype(str).eq(TRIVIAL_MODE)
+    if not trivial.any():
+        return df
+    rest, triv = df[~trivial], df[trivial].copy()
+    modes = rest["mode"].astype(str).unique()
+    triv["backbone"] = TRIVIAL_LABEL
+    if len(modes) == 1:
+        triv["mode"] = modes[0]
+    triv = triv.drop_duplicates(subset=["task", "dataset", "mode", "fraction", "shots", "seed", "metric"])
+    return pd.concat([rest, triv], ignore_index=True)
+
+
+def _x_axis(df: pd.DataFrame) -> pd.DataFrame:
+    """Adds ``x_kind`` ("fraction" or "shots") and ``x``: label fraction, or shots when a task has no fractions."""
+    df = df.copy()
+    frac = pd.to_numeric(df["fraction"], errors="coerce")
+    shots = pd.to_numeric(df["shots"], errors="coerce")
+    by_shots = ~(frac > 0) & (shots > 0)
+    df["x_kind"] = np.where(by_shots, "shots", "fraction")
+    df["x"] = np.where(by_shots, shots, frac)
+    return df[df["x"].notna()]
+
+
+def select_primary(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of each task's primary metric, with ``direction``. A task whose primary metric is absent
+    from its records falls back to its first metric (alphabetically), so its curve still shows."""
+    parts = []
+    for task, rows in df.groupby("task", sort=True):
+        metric, direction = primary_metric(str(task))
+        present = sorted(rows["metric"].astype(str).unique())
+        if metric not in present:
+            metric = present[0] if present else metric
+        sel = rows[rows["metric"].astype(str) == metric].copy()
+        sel["direction"] = direction
+        parts.append(sel)
+    if not parts:
+        return df.assign(direction=pd.Series(dtype=str)).iloc[0:0]
+    return _x_axis(pd.concat(parts, ignore_index=True))
+
+
+def ci95(values: np.ndarray) -> tuple[float, float, float, int]:
+    """(mean, std, 95 % CI half width, n) over the finite values; NaNs when none is finite."""
+    from ..bench.metrics import mean_ci95
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean, std, half = mean_ci95(v)
+    return mean, std, half, int(v.size)
+
+
+def aggregate(primary: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x)."""
+    rows = []
+    for key, g in primary.groupby(GROUP_KEYS, sort=True):
+        values = g.groupby("seed")["value"].mean().to_numpy()  # one value per seed
+        mean, std, half, n = ci95(values)
+        rows.append({**dict(zip(GROUP_KEYS, key)), "mean": mean, "std": std, "ci": half, "n_seeds": n})
+    return pd.DataFrame(rows, columns=[*GROUP_KEYS, "mean", "std", "ci", "n_seeds"])
+
+
+def best_mask(values: pd.Series, direction: str) -> pd.Series:
+    """True where ``values`` is the best (ties all marked)."""
+    if values.notna().sum() == 0:
+        return pd.Series(False, index=values.index)
+    best = values.max() if direction == "max" else values.min()
+    return values.eq(best)
+
+
+def score_table(agg: pd.DataFrame, mode: str, x_kind: str, x: float) -> pd.DataFrame:
+    """Rows backbone, columns task: the aggregated primary metric at one (mode, fraction or shots);
+    columns per task ``mean``, ``ci``, ``best``. Returns a long frame (backbone, task, metric, direction, mean, ci, best)."""
+    sel = agg[(agg["mode"] == mode) & (agg["x_kind"] == x_kind) & np.isclose(agg["x"].astype(float), x)].copy()
+    sel["best"] = False
+    for idx in sel.groupby("task").groups.values():
+        part = sel.loc[idx]
+        sel.loc[idx, "best"] = best_mask(part["mean"], str(part["direction"].iloc[0])).to_numpy()
+    return sel[["backbone", "task", "metric", "direction", "mean", "ci", "n_seeds", "best"]].reset_index(drop=True)
+
+
+def table_settings(agg: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """The (mode, x_kind, x) settings that have results, largest label budget first."""
+    keys = agg[["mode", "x_kind", "x"]].drop_duplicates()
+    keys = keys.sort_values(["mode", "x_kind", "x"], ascending=[True, True, False])
+    return [(str(m), str(k), float(x)) for m, k, x in keys.itertuples(index=False)]
+
+
+def normalised_scores(agg: pd.DataFrame) -> pd.DataFrame:
+    """Per (task, mode, x), each backbone's score scaled to [0, 1] across backbones (1 = best, direction
+    aware; 1 for all when they tie), and its rank (1 = best); then averaged over modes and label budgets.
+    Returns rows backbone, columns task + ``mean`` (score) and a parallel frame of mean ranks."""
+    parts = []
+    for _, g in agg.groupby(["task", "mode", "x_kind", "x"]):
+        g = g[g["mean"].notna()]
+        if g.empty:
+            continue
+        sign = 1.0 if str(g["direction"].iloc[0]) == "max" else -1.0
+        s = sign * g["mean"].astype(float)
+        span = s.max() - s.min()
+        score = (s - s.min()) / span if span > 0 else pd.Series(1.0, index=s.index)
+        parts.append(pd.DataFrame({"backbone": g["backbone"], "task": g["task"], "score": score,
+                                   "rank": s.rank(ascending=False, method="min")}))
+    if not parts:
+        return pd.DataFrame()
+    long = pd.concat(parts, ignore_index=True)
+    score = long.pivot_table(index="backbone", columns="task", values="score", aggfunc="mean")
+    rank = long.pivot_table(index="backbone", columns="task", values="rank", aggfunc="mean")
+    score["mean"] = score.mean(axis=1)
+    score["mean rank"] = rank.mean(axis=1)
+    return score.sort_values("mean", ascending=False)
+
+
+def format_value(mean: float, ci: float, digits: int = 3) -> str:
+    if not np.isfinite(mean):
+        return "–"
+    return f"{mean:.{digits}f} ± {ci:.{digits}f}" if np.isfinite(ci) else f"{mean:.{digits}f}"
+
+
+def wide_table(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(text, best flags, column headers) of a :func:`score_table` as backbone x task frames."""
+    text = long.assign(cell=[format_value(m, c) for m, c in zip(long["mean"], long["ci"])])
+    cells = text.pivot(index="backbone", columns="task", values="cell").fillna("–")
+    best = long.pivot(index="backbone", columns="task", values="best").reindex_like(cells).fillna(False).astype(bool)
+    heads = []
+    for task in cells.columns:
+        row = long[long["task"] == task].iloc[0]
+        heads.append(f"{task} {row['metric']} {'↑' if row['direction'] == 'max' else '↓'}")
+    return cells, best, heads
+
+
+def markdown_table(cells: pd.DataFrame, best: pd.DataFrame, heads: list[str], index_name: str = "backbone") -> str:
+    """A GitHub-flavoured Markdown table; best entries in bold."""
+    lines = ["| " + " | ".join([index_name, *heads]) + " |", "|" + "---|" * (len(heads) + 1)]
+    for name, row in cells.iterrows():
+        vals = [f"**{v}**" if best.loc[name, c] else str(v) for c, v in row.items()]
+        lines.append("| " + " | ".join([str(name), *vals]) + " |")
+    return "\n".join(lines)

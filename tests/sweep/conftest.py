@@ -1,0 +1,9 @@
+"""Make the test-only cell kinds importable (specs name them in ``imports:``)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
