@@ -1,0 +1,100 @@
+"""MoCo: v3 (Chen et al. 2021; predictor, symmetric in-batch InfoNCE) and v2 (queue of negative keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ...backbones.base import Backbone
+from ...config import PretrainConfig
+from ...errors import ConfigError
+from ..views import two_views
+from . import register_method
+from ._base import Method, ViewFn, momentum_copy
+
+
+def infonce(q: Tensor, k: Tensor, temperature: float) -> Tensor:
+    """MoCo v3 loss: q, k [B, D] (k from the momentum branch); positives on the diagonal.
+
+    Keys of every process are gathered so each query sees the global batch as negatives."""
+    from lightly.utils import dist
+
+    q = nn.functional.normalize(q, dim=1)
+    k = nn.functional.normalize(k, dim=1)
+    offset = 0
+    if dist.world_size() > 1:
+        offset = dist.rank() * q.shape[0]
+        k = torch.cat(dist.gather(k), 0)
+    logits = q @ k.t() / temperature
+    labels = torch.arange(q.shape[0], device=q.device) + offset
+    return nn.functional.cross_entropy(logits, labels) * (2 * temperature)
+
+
+@register_method(
+    "moco", description="MoCo v3 (predictor, in-batch keys) or v2 (moco.version=2: queue of keys)"
+)
+class MoCo(Method):
+    name = "moco"
+
+    def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        from lightly.loss import NTXentLoss
+        from lightly.models.modules import MoCoProjectionHead
+
+        super().__init__(backbone, cfg)
+        c = cfg.moco
+        if c.version not in (2, 3):
+            raise ConfigError(f"moco.version must be 2 or 3, got {c.version}")
+        v3 = c.version == 3
+        self.projection_head = MoCoProjectionHead(
+            backbone.num_features, c.proj_hidden_dim, c.proj_dim, num_layers=3 if v3 else 2, batch_norm=v3
+        )
+        self.prediction_head = (
+            MoCoProjectionHead(c.proj_dim, c.proj_hidden_dim, c.proj_dim, num_layers=2, batch_norm=True)
+            if v3
+            else None
+        )
+        self.backbone_momentum = momentum_copy(backbone)
+        self.projection_head_momentum = momentum_copy(self.projection_head)
+        self.criterion = (
+            None
+            if v3
+            else NTXentLoss(
+                temperature=c.temperature,
+                memory_bank_size=(c.queue_length, c.proj_dim),
+                gather_distributed=True,
+            )
+        )
+
+    @classmethod
+    def views(cls, cfg: PretrainConfig) -> ViewFn:
+        return two_views(cfg.image_size, cfg.moco.scale, cfg.moco.color)
+
+    def query(self, x: Tensor) -> Tensor:
+        z = self.projection_head(self.embed(x))
+        return self.prediction_head(z) if self.prediction_head is not None else z
+
+    @torch.no_grad()
+    def key(self, x: Tensor) -> Tensor:
+        return self.projection_head_momentum(self.embed(x, self.backbone_momentum)).detach()
+
+    def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
+        x0, x1 = batch["views"][:2]
+        t = self.cfg.moco.temperature
+        if self.criterion is None:  # v3
+            loss = infonce(self.query(x0), self.key(x1), t) + infonce(self.query(x1), self.key(x0), t)
+        else:  # v2: query of view 0 against key of view 1 and the queue
+            loss = self.criterion(self.query(x0), self.key(x1))
+        return {"loss": loss}
+
+    def after_optimizer_step(self) -> None:
+        from lightly.models.utils import update_momentum
+
+        m = (
+            self.momentum_value(self.cfg.moco.momentum)
+            if self.cfg.moco.version == 3
+            else self.cfg.moco.momentum
+        )
+        update_momentum(self.backbone, self.backbone_momentum, m)
+        update_momentum(self.projection_head, self.projection_head_momentum, m)

@@ -1,0 +1,37 @@
+"""SimCLR (Chen et al. 2020): NT-Xent over two views, negatives from the (global) batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+
+from ...backbones.base import Backbone
+from ...config import PretrainConfig
+from ..views import two_views
+from . import register_method
+from ._base import Method, ViewFn
+
+
+@register_method("simclr", description="SimCLR: NT-Xent contrast of two views against the rest of the batch")
+class SimCLR(Method):
+    name = "simclr"
+
+    def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        from lightly.loss import NTXentLoss
+        from lightly.models.modules import SimCLRProjectionHead
+
+        super().__init__(backbone, cfg)
+        c = cfg.simclr
+        self.projection_head = SimCLRProjectionHead(backbone.num_features, c.proj_hidden_dim, c.proj_dim)
+        self.criterion = NTXentLoss(temperature=c.temperature, gather_distributed=True)
+
+    @classmethod
+    def views(cls, cfg: PretrainConfig) -> ViewFn:
+        return two_views(cfg.image_size, cfg.simclr.scale, cfg.simclr.color)
+
+    def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
+        x0, x1 = batch["views"][:2]
+        z0 = self.projection_head(self.embed(x0))
+        z1 = self.projection_head(self.embed(x1))
+        return {"loss": self.criterion(z0, z1)}

@@ -1,0 +1,74 @@
+"""Supervised identity classification with a softmax, CosFace or ArcFace head (face-specific margins)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ...backbones.base import Backbone
+from ...config import PretrainConfig
+from ...errors import ConfigError
+from ..views import crop_flip_views
+from . import register_method
+from ._base import Method, ViewFn
+
+HEADS = ("softmax", "cosface", "arcface")
+DEFAULT_MARGIN = {"softmax": 0.0, "cosface": 0.35, "arcface": 0.5}
+
+
+class MarginHead(nn.Module):
+    """Logits over identities. softmax: a linear layer. cosface: s·(cos θ − m) on the true class.
+    arcface: s·cos(θ + m) on the true class (with the usual fallback when θ + m > π)."""
+
+    def __init__(self, dim: int, num_classes: int, kind: str, scale: float, margin: float) -> None:
+        super().__init__()
+        if kind not in HEADS:
+            raise ConfigError(f"supervised.head must be one of {', '.join(HEADS)}, got {kind!r}")
+        self.kind, self.scale, self.margin = kind, scale, margin
+        self.weight = nn.Parameter(torch.empty(num_classes, dim))
+        nn.init.normal_(self.weight, std=0.01)
+        self.bias = nn.Parameter(torch.zeros(num_classes)) if kind == "softmax" else None
+
+    def forward(self, x: Tensor, labels: Tensor) -> Tensor:
+        """x: [B, D] features, labels: [B] -> logits [B, C]."""
+        if self.kind == "softmax":
+            return nn.functional.linear(x, self.weight, self.bias)
+        cos = nn.functional.linear(nn.functional.normalize(x), nn.functional.normalize(self.weight)).clamp(
+            -1, 1
+        )
+        true = cos.gather(1, labels[:, None])
+        if self.kind == "cosface":
+            target = true - self.margin
+        else:
+            theta = torch.acos(true.clamp(-1 + 1e-7, 1 - 1e-7))
+            th, mm = math.cos(math.pi - self.margin), math.sin(math.pi - self.margin) * self.margin
+            target = torch.where(true > th, torch.cos(theta + self.margin), true - mm)
+        return self.scale * cos.scatter(1, labels[:, None], target)
+
+
+@register_method("supervised", description="identity classification: softmax, CosFace or ArcFace margin head")
+class Supervised(Method):
+    name = "supervised"
+    needs_identity = True
+
+    def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        super().__init__(backbone, cfg)
+        c = cfg.supervised
+        if c.num_classes < 2:
+            raise ConfigError("supervised: num_classes must be >= 2 (it is read from the data's identities)")
+        margin = DEFAULT_MARGIN[c.head] if c.head in DEFAULT_MARGIN and c.margin < 0 else c.margin
+        self.head = MarginHead(backbone.num_features, c.num_classes, c.head, c.scale, margin)
+
+    @classmethod
+    def views(cls, cfg: PretrainConfig) -> ViewFn:
+        return crop_flip_views(cfg.image_size, cfg.supervised.crop_scale, cfg.supervised.hflip_prob)
+
+    def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
+        labels: Tensor = batch["identity"]
+        logits = self.head(self.embed(batch["views"][0]), labels)
+        loss = nn.functional.cross_entropy(logits, labels)
+        acc = (logits.argmax(1) == labels).float().mean()
+        return {"loss": loss, "accuracy": acc.detach()}

@@ -1,0 +1,104 @@
+"""Per-method view makers over lightly's transforms, configured for face crops.
+
+Every view maker maps an H×W×3 uint8 RGB face to a list of [3, h, w] float views in [0, 1];
+normalisation (the backbone's mean/std) happens in the model, so one view maker fits any backbone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+from ..config import ColorAugConfig
+from ..errors import ConfigError
+
+
+class PilViews:
+    """Wraps a lightly transform (PIL in, tensor or list of tensors out) as a view maker."""
+
+    def __init__(self, transform: Callable[[Any], Any], n_views: int) -> None:
+        self.transform, self.n_views = transform, n_views
+
+    def __call__(self, image: np.ndarray) -> list[Tensor]:
+        from PIL import Image
+
+        out = self.transform(Image.fromarray(image))
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def color_kwargs(c: ColorAugConfig) -> dict[str, Any]:
+    """lightly's photometric arguments; no vertical flips or rotations (faces are upright)."""
+    return dict(
+        cj_prob=c.cj_prob,
+        cj_strength=c.cj_strength,
+        random_gray_scale=c.gray_prob,
+        hf_prob=c.hflip_prob,
+        vf_prob=0.0,
+        rr_prob=0.0,
+    )
+
+
+def multi_crop_views(
+    image_size: int,
+    global_crops: int,
+    local_crops: int,
+    global_scale: Sequence[float],
+    local_scale: Sequence[float],
+    local_size_ratio: float,
+    color: ColorAugConfig,
+) -> PilViews:
+    """SwAV/DINO multi-crop: ``global_crops`` at ``image_size`` then ``local_crops`` smaller ones."""
+    from lightly.transforms import SwaVTransform
+
+    local = max(8, int(round(image_size * local_size_ratio)))
+    t = SwaVTransform(
+        crop_sizes=(image_size, local),
+        crop_counts=(global_crops, local_crops),
+        crop_min_scales=(global_scale[0], local_scale[0]),
+        crop_max_scales=(global_scale[1], local_scale[1]),
+        gaussian_blur=color.blur_prob,
+        normalize=None,
+        **color_kwargs(color),
+    )
+    return PilViews(t, global_crops + local_crops)
+
+
+def two_views(image_size: int, scale: Sequence[float], color: ColorAugConfig) -> PilViews:
+    """Two SimCLR-style views (random resized crop, colour jitter, grey, blur, flip)."""
+    from lightly.transforms import SimCLRTransform
+
+    if scale[1] < 1.0:
+        raise ConfigError(
+            f"crop scale {list(scale)}: this method's crops span up to the whole face; "
+            "the range must end at 1.0"
+        )
+    t = SimCLRTransform(
+        input_size=image_size,
+        min_scale=scale[0],
+        gaussian_blur=color.blur_prob,
+        normalize=None,
+        **color_kwargs(color),
+    )
+    return PilViews(t, 2)
+
+
+def crop_flip_views(image_size: int, scale: Sequence[float], hflip_prob: float, n_views: int = 1) -> PilViews:
+    """``n_views`` random resized crops with a horizontal flip (MAE, supervised)."""
+    import torchvision.transforms as T
+
+    t = T.Compose(
+        [
+            T.RandomResizedCrop(
+                image_size,
+                scale=(scale[0], scale[1]),
+                interpolation=T.InterpolationMode.BICUBIC,
+                antialias=True,
+            ),
+            T.RandomHorizontalFlip(hflip_prob),
+            T.ToTensor(),
+        ]
+    )
+    return PilViews(lambda im: [t(im) for _ in range(n_views)], n_views)
