@@ -23,16 +23,31 @@ err_console = Console(stderr=True)
 
 COMMAND_MODULES: list[str] = [
     "facerep.data.cli",
+    "facerep.data.synth.cli",
+    "facerep.sweep.cli",
+    "facerep.report.cli",
+    "facerep.demo",
+    "facerep.pretrain.cli",
+    "facerep.bench.cli",
+    "facerep.curate.cli",
 ]
 
 
 @app.command("backbones")
 def backbones_cmd(
     pattern: Optional[str] = typer.Argument(None, help="glob over timm model names, e.g. 'resnet*'"),
+    check: Optional[str] = typer.Option(None, "--check", metavar="PATH",
+                                        help="identify a checkpoint file's layout and the adapter that loads it"),
 ) -> None:
-    """List backbone adapters, and timm models matching PATTERN."""
+    """List backbone adapters, and timm models matching PATTERN; or --check a checkpoint file."""
     from .backbones import BACKBONES, list_adapters
 
+    if check is not None:
+        from .backbones.check import check_checkpoint
+
+        report = check_checkpoint(check)
+        console.print(report.text(), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(0 if report.fits else 1)
     table = Table(title="backbone adapters")
     table.add_column("adapter")
     table.add_column("description")

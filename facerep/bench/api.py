@@ -1,0 +1,124 @@
+"""Python entry point of the benchmark: ``facerep.evaluate(backbone=..., tasks=..., data=..., protocol=...)``.
+
+Outputs in ``out``: ``records.csv`` / ``records.parquet`` (one row per run, task, dataset, mode, fraction, shots,
+seed and metric; per-seed values), ``summary.csv`` (mean, std and Student-t 95 % CI over seeds of every metric),
+``config.yaml`` (the resolved BenchConfig) and, with ``skip_bad``, ``skipped.csv``. Records are deterministic: the
+same command gives the same rows and values; only the ``seconds`` column (wall time) varies between runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+
+from ..config import BenchConfig, config_to_dict, resolve_config, save_config
+from ..errors import ConfigError
+from ..io import atomic_write
+from ..report.records import to_frame, write_records
+from .metrics import mean_ci95
+from .protocol import BenchResult, run
+from .tasks import get_task
+
+KEYS = ["task", "dataset", "mode", "fraction", "shots", "metric"]
+
+
+def make_config(protocol: BenchConfig | Mapping[str, Any] | None = None, **values: Any) -> BenchConfig:
+    """A BenchConfig from ``protocol`` (a BenchConfig or a mapping of its fields) with ``values`` on top."""
+    base = config_to_dict(protocol) if isinstance(protocol, BenchConfig) else dict(protocol or {})
+    base.update({k: v for k, v in values.items() if v is not None})
+    unknown = sorted(set(base) - set(config_to_dict(BenchConfig())))
+    if unknown:
+        raise ConfigError(f"unknown bench option(s) {', '.join(unknown)}")
+    return resolve_config(BenchConfig, **base)
+
+
+def run_id(cfg: BenchConfig, data: Any = None) -> str:
+    """Deterministic id of a run: a hash of its resolved config (output and cache folders left out)."""
+    d = {k: v for k, v in config_to_dict(cfg).items() if k not in ("out", "cache_dir")}
+    if data is not None:
+        d["data_objects"] = repr(sorted(data)) if isinstance(data, Mapping) else type(data).__name__
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def evaluate(*, backbone: Any = "timm:resnet18", tasks: str | Sequence[str] = "all", data: Any = None,
+             protocol: BenchConfig | Mapping[str, Any] | None = None, out: str | Path | None = None,
+             **options: Any) -> pd.DataFrame:
+    """Benchmark ``backbone`` (a spec string, a facerep output dir, or a Backbone module) on ``tasks``.
+
+    data: None (every task on ``synth:``), one source for every task, or {task: source}; a source is a
+    ``FORMAT:PATH`` string, a FaceDataset, or a (train, test) pair of FaceDatasets. protocol: a BenchConfig or a
+    mapping of its fields (fractions, seeds, shots, mode, image_size …); ``options`` override single fields.
+    Writes the outputs to ``out`` when given. Returns the records (columns of facerep.report.records)."""
+    module = None if isinstance(backbone, (str, Path)) else backbone
+    names = [tasks] if isinstance(tasks, str) else list(tasks)
+    names = [n.strip() for t in names for n in t.split(",") if n.strip()]
+    cfg = make_config(protocol, tasks=names, **options,
+                      **({"backbone": str(backbone)} if module is None else {}),
+                      **({"out": str(out)} if out is not None else {}))
+    df, _ = bench(cfg, data=data if not isinstance(data, str) else {"*": data}, backbone=module,
+                  write=out is not None)
+    return df
+
+
+def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool = True) -> tuple[pd.DataFrame, BenchResult]:
+    """Run and (when ``write``) write records, summary, config and skipped samples into ``cfg.out``."""
+    result = run(cfg, data=data, backbone=backbone)
+    rid = run_id(cfg, data)
+    df = to_frame([{"run_id": rid, **r} for r in result.rows])
+    if write:
+        write_outputs(df, result, cfg)
+    return df, result
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std (ddof=1) and 95 % CI half width over seeds of every metric (metrics.mean_ci95)."""
+    rows = []
+    for key, g in df.groupby(KEYS, dropna=False, sort=False):
+        values = g["value"].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        mean, std, half = mean_ci95(values) if values.size else (float("nan"),) * 3
+        rows.append(dict(zip(KEYS, key), mean=mean, std=std, ci95=half, n_seeds=int(values.size)))
+    return pd.DataFrame(rows, columns=KEYS + ["mean", "std", "ci95", "n_seeds"])
+
+
+def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Path:
+    out = Path(cfg.out)
+    write_records(df, out)
+    summary = summarize(df)
+    atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False, float_format="%.10g"))
+    save_config(cfg, out / "config.yaml")
+    if cfg.skip_bad:
+        skipped = pd.DataFrame(result.skipped, columns=["dataset", "index", "message"])
+        atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))
+    return out
+
+
+def _label(fraction: float, shots: int) -> str:
+    return f"{int(shots)}-shot" if shots else f"{fraction:g}"
+
+
+def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
+    """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each task."""
+    configs = list(dict.fromkeys(_label(f, s) for f, s in zip(df["fraction"], df["shots"])))
+    table = Table(title="facerep bench: primary metric, mean ± std over seeds"
+                        + (f" ({skipped} bad samples skipped)" if skipped else ""))
+    for col in ["task", "metric", "mode", *configs]:
+        table.add_column(col, justify="right" if col in configs else "left")
+    df = df.assign(config=[_label(f, s) for f, s in zip(df["fraction"], df["shots"])])
+    for task in dict.fromkeys(df["task"]):
+        metric, direction = get_task(task).primary
+        sub = df[(df["task"] == task) & (df["metric"] == metric)]
+        for mode in dict.fromkeys(sub["mode"]):
+            cells = []
+            for c in configs:
+                v = sub[(sub["mode"] == mode) & (sub["config"] == c)]["value"].to_numpy(dtype=np.float64)
+                v = v[np.isfinite(v)]
+                cells.append(f"{v.mean():.4f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.4f}" if v.size else "-")
+            arrow = "↓" if direction == "min" else "↑"
+            table.add_row(task, f"{metric} {arrow}", mode, *cells, style="dim" if mode == "trivial" else None)
+    return table

@@ -1,0 +1,84 @@
+"""``facerep bench``: benchmark a backbone on the face tasks (a thin call into :mod:`facerep.bench.api`)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+
+from ..errors import ConfigError
+
+
+def _floats(text: Optional[str], what: str) -> Optional[list[float]]:
+    if text is None:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"{what} must be a comma-separated list of numbers, got {text!r}") from None
+
+
+def _ints(text: Optional[str], what: str) -> Optional[list[int]]:
+    values = _floats(text, what)
+    if values is None:
+        return None
+    if any(v != int(v) for v in values):
+        raise ConfigError(f"{what} must be integers, got {text!r}")
+    return [int(v) for v in values]
+
+
+def _data(items: Optional[list[str]]) -> Optional[dict[str, str]]:
+    """``TASK=FORMAT:PATH`` (one task) or ``FORMAT:PATH`` (every task) -> {task or "*": spec}."""
+    if not items:
+        return None
+    out: dict[str, str] = {}
+    for item in items:
+        head, sep, spec = item.partition("=")
+        if sep and ":" not in head:
+            out[head.strip()] = spec.strip()
+        else:
+            out["*"] = item.strip()
+    return out
+
+
+def bench_cmd(
+    backbone: Optional[str] = typer.Option(None, help="ADAPTER:NAME (timm:resnet18) or a facerep backbone dir"),
+    tasks: Optional[str] = typer.Option(None, help="all, or a comma list: recognition,landmarks2d,…"),
+    data: Optional[list[str]] = typer.Option(None, help="TASK=FORMAT:PATH or FORMAT:PATH (repeatable); default synth:"),
+    mode: Optional[str] = typer.Option(None, help="linear | knn | finetune"),
+    fractions: Optional[str] = typer.Option(None, help="label fractions, e.g. 0.01,0.1,1.0"),
+    seeds: Optional[str] = typer.Option(None, help="seeds, e.g. 0,1,2"),
+    shots: Optional[str] = typer.Option(None, help="K per class / identity, e.g. 1,5 (replaces the default fractions)"),
+    image_size: Optional[int] = typer.Option(None, "--image-size", help="side of the face crop fed to the backbone"),
+    out: Optional[str] = typer.Option(None, help="output directory"),
+    config: Optional[str] = typer.Option(None, "--config", help="YAML file of BenchConfig fields"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="skip (and count) samples that fail to decode"),
+    overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides of BenchConfig fields"),
+) -> None:
+    """Benchmark a backbone: tasks × fractions/shots × seeds; writes records, summary and config to --out."""
+    from ..cli import console
+    from ..config import BenchConfig, resolve_config
+    from .api import bench, summary_table
+
+    values: dict[str, Any] = dict(
+        backbone=backbone, mode=mode, image_size=image_size, out=out, data=_data(data),
+        tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
+        fractions=_floats(fractions, "--fractions"), seeds=_ints(seeds, "--seeds"), shots=_ints(shots, "--shots"),
+        skip_bad=True if skip_bad else None)
+    if shots is not None and fractions is None:
+        values["fractions"] = []
+    cfg = resolve_config(BenchConfig, config, list(overrides or []), **values)
+    df, result = bench(cfg)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if not cfg.pretrained and ":" in cfg.backbone:
+        console.print(f"[yellow]note:[/] {cfg.backbone} has randomly initialised weights (seed {cfg.backbone_seed}); "
+                      "pass pretrained=true for its published weights", highlight=False)
+    console.print(summary_table(df, skipped=len(result.skipped)))
+    if result.skipped:
+        console.print(f"{len(result.skipped)} bad sample(s) skipped: see {cfg.out}/skipped.csv", highlight=False)
+    console.print(f"{len(df)} records -> {cfg.out}/records.csv (features encoded this run: {result.forwarded} images)",
+                  highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(bench_cmd)

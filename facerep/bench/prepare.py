@@ -1,0 +1,137 @@
+"""Decode a dataset once and crop every face: the labels of every task, in crop pixels and in original pixels.
+
+Every sample gets a face box (:func:`facerep.data.transforms.face_box`: the format's box, else the landmarks'
+box, else the mask's face region, else the whole image), is cropped with a margin and resized to the bench's
+image size (:func:`facerep.data.transforms.crop_resize`); the affine (original -> crop) is kept so predictions
+can be mapped back to original pixels before metrics.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
+from ..data.transforms import crop_resize
+from ..data.validate import validate_sample
+from ..errors import DataError
+from ..progress import track
+
+_CHUNK = 256
+
+
+@dataclass
+class Prepared:
+    """One dataset (or one official split of it), decoded and cropped.
+
+    ``batch``: collate() of the crops' labels (no images) + ``affine`` [N, 2, 3], ``orig_*`` lists, ``orig_size``
+    [N, 2], ``identity_ids`` / ``subject`` / ``video`` arrays and ``index`` (dataset indices of the kept samples).
+    ``crops``: the cropped samples (dropped once features are cached, unless fine-tuning needs them).
+    ``digest``: hash of the crop pixels and the transform, which keys the feature cache."""
+
+    name: str
+    info: DatasetInfo
+    batch: dict[str, Any]
+    crops: list[FaceSample] | None
+    digest: str
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.batch["index"])
+
+
+def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False) -> Prepared:
+    """Decode, validate and crop every sample of ``dataset``. A sample raising DataError propagates (with its
+    file and line) unless ``skip_bad``, which skips and records it as (index, message)."""
+    info = dataset.info
+    crops: list[FaceSample] = []
+    extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d", "orig_mask",
+                                                  "orig_size", "subject", "video", "index", "groups")}
+    skipped: list[tuple[int, str]] = []
+    digest = hashlib.sha256(f"{size}|{margin}".encode())
+    for i in track(range(len(dataset)), f"decoding and cropping {name}"):
+        try:
+            s = dataset[i]
+            validate_sample(s, info)
+        except DataError as e:
+            if not skip_bad:
+                raise
+            skipped.append((i, str(e)))
+            continue
+        crop, affine = crop_resize(s, size, margin)
+        crops.append(crop)
+        digest.update(np.ascontiguousarray(crop.image).tobytes())
+        for key, value in (("affine", affine), ("orig_landmarks2d", s.landmarks2d), ("orig_landmarks3d", s.landmarks3d),
+                           ("orig_mask", s.mask), ("orig_size", s.image.shape[:2]), ("subject", s.subject),
+                           ("video", s.video), ("index", i), ("groups", s.groups)):
+            extra[key].append(value)
+    if not crops:
+        raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
+    batch = _collate_labels(crops)
+    batch["affine"] = np.stack(extra["affine"])
+    batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
+    batch["index"] = np.asarray(extra["index"], dtype=np.int64)
+    for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups"):
+        batch[key] = extra[key]
+    ident = batch.get("identity")
+    batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(crops), -1)
+    digest.update(batch["index"].tobytes())
+    return Prepared(name, info, batch, crops, digest.hexdigest()[:24], skipped)
+
+
+def _fill_value(t: torch.Tensor, key: str) -> float:
+    if key.startswith("has_"):
+        return 0
+    if key == "mask":
+        return 255
+    return float("nan") if t.is_floating_point() else -1
+
+
+def _collate_labels(crops: Sequence[FaceSample]) -> dict[str, Any]:
+    """collate() in chunks (images dropped, masks kept as uint8), merged; a kind absent from a chunk is filled
+    with collate's missing value (NaN, -1, 255) and ``has_<kind>`` False."""
+    parts = []
+    for start in range(0, len(crops), _CHUNK):
+        b = collate(crops[start:start + _CHUNK])
+        del b["image"], b["path"]
+        if "mask" in b:
+            b["mask"] = b["mask"].to(torch.uint8)
+        parts.append((start, min(start + _CHUNK, len(crops)), b))
+    keys = {k: b[k] for _, _, b in parts for k in b}
+    out: dict[str, Any] = {}
+    for key, ref in keys.items():
+        full = torch.full((len(crops), *ref.shape[1:]), _fill_value(ref, key), dtype=ref.dtype)
+        for lo, hi, b in parts:
+            if key in b:
+                full[lo:hi] = b[key]
+        out[key] = full
+    return out
+
+
+def take(batch: dict[str, Any], idx: np.ndarray) -> dict[str, Any]:
+    """The rows ``idx`` of every entry of a batch (tensors, arrays and lists)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    out: dict[str, Any] = {}
+    for key, value in batch.items():
+        if isinstance(value, torch.Tensor):
+            out[key] = value[torch.from_numpy(idx)]
+        elif isinstance(value, np.ndarray):
+            out[key] = value[idx]
+        else:
+            out[key] = [value[i] for i in idx]
+    return out
+
+
+def group_ids(batch: dict[str, Any]) -> tuple[str, np.ndarray] | None:
+    """The finest known grouping for disjoint splits: ('identity', ids), else subject, else video; else None."""
+    ident = batch["identity_ids"]
+    if len(ident) and (ident >= 0).all():
+        return "identity", ident
+    for kind in ("subject", "video"):
+        vals = batch[kind]
+        if vals and all(v is not None for v in vals):
+            return kind, np.asarray(vals, dtype=object).astype(str)
+    return None

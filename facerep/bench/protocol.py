@@ -1,0 +1,199 @@
+"""The few-shot protocol: tasks × (fractions and/or shots) × seeds, in one of three modes.
+
+- ``linear``: frozen backbone. Features of each dataset split are computed once and cached on disk (float16
+  memory maps, :mod:`facerep.bench.features`); every fraction, seed and task reads them. Regression heads are
+  fitted in closed form (ridge, penalty by leave-one-out), classification heads by full-batch AdamW.
+- ``knn``: cosine kNN on the cached pooled features (global tasks only).
+- ``finetune``: backbone and head trained end to end (separate learning rates), label-consistent hflip
+  augmentation (:func:`facerep.data.transforms.hflip` swaps left/right landmarks and mask classes).
+
+For one seed, subsets are nested (1 % ⊂ 2 % ⊂ … ⊂ 100 %), stratified by class for classification tasks and made
+of whole identities for recognition (:func:`facerep.data.splits.nested_subsets`); ``--shots K`` takes K per class
+(classification) or per identity (:func:`facerep.data.splits.shots_subset`). The test set is the same for every
+fraction and seed. Each (seed, fraction) also records the task's trivial baseline (mode ``trivial``).
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from ..data.splits import nested_subsets, shots_subset
+from ..errors import ConfigError, DataError, FacerepError
+from ..progress import track
+from .features import cached_features, default_cache_dir, head_spec, load_backbone, task_input, weights_digest
+from .finetune import finetune_predict
+from .heads import fit_head
+from .prepare import take
+from .sources import Source, load_source, resolve_data, source_name, task_split
+from .tasks import ALL_TASKS, get_task, list_tasks
+from .tasks._base import HeadSpec, Task
+
+MODES = ("linear", "knn", "finetune")
+
+
+@dataclass
+class BenchResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (dataset, index, message)
+    notes: list[str] = field(default_factory=list)
+    forwarded: int = 0  # images the backbone encoded for cached features in this run
+
+
+@contextlib.contextmanager
+def error_context(task: str, dataset: str) -> Iterator[None]:
+    """Prefix a FacerepError's message with the task and dataset (unless it already names the task)."""
+    try:
+        yield
+    except FacerepError as e:
+        msg = str(e)
+        if f"task {task!r}" in msg:
+            raise
+        prefix = f"task {task!r}, dataset {dataset!r}: "
+        if isinstance(e, DataError):
+            raise DataError(prefix + e.message, e.path, e.line) from None
+        raise type(e)(prefix + msg) from None
+
+
+def task_names(tasks: list[str]) -> list[str]:
+    names: list[str] = []
+    for t in tasks:
+        for name in (ALL_TASKS if t == "all" else [t]):
+            get_task(name)  # unknown names list the valid ones
+            if name not in names:
+                names.append(name)
+    if not names:
+        raise ConfigError(f"no task given; choose from all, {', '.join(list_tasks())}")
+    return names
+
+
+def validate(cfg: Any) -> None:
+    if cfg.mode not in MODES:
+        raise ConfigError(f"mode {cfg.mode!r} is not one of {', '.join(MODES)}")
+    for f in cfg.fractions:
+        if not 0.0 < float(f) <= 1.0:
+            raise ConfigError(f"fraction {f:g} is outside (0, 1]: a fraction is the share of the training split used")
+    for k in cfg.shots:
+        if int(k) < 1:
+            raise ConfigError(f"shots {k} must be a positive integer")
+    if not cfg.fractions and not cfg.shots:
+        raise ConfigError("nothing to run: give --fractions and/or --shots")
+    if not cfg.seeds:
+        raise ConfigError("no seed given (--seeds 0,1,2)")
+
+
+def subsets(task: Task, batch: dict[str, Any], train_pos: np.ndarray, cfg: Any, seed: int
+            ) -> list[tuple[float, int, np.ndarray]]:
+    """[(fraction, shots, positions)] for one seed: nested fractions (NaN fraction for shots runs)."""
+    sub = take(batch, train_pos)
+    classes = task.classes(sub)
+    ident = sub["identity_ids"] if (sub["identity_ids"] >= 0).all() else None
+    out: list[tuple[float, int, np.ndarray]] = []
+    if cfg.fractions:
+        nested = nested_subsets(train_pos, [float(f) for f in cfg.fractions], seed,
+                                stratify=None if task.subset_groups else classes,
+                                groups=ident if task.subset_groups else None)
+        out += [(float(f), 0, nested[float(f)]) for f in cfg.fractions]
+    for k in cfg.shots:
+        labels = classes if task.shots_by == "class" else ident
+        if labels is None:
+            raise ConfigError("--shots needs class or identity labels to draw K per class, and this data has none")
+        out.append((float("nan"), int(k), shots_subset(train_pos, labels, int(k), seed)))
+    return out
+
+
+def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
+    """Run the benchmark described by ``cfg`` (a BenchConfig). ``data``: see :func:`sources.resolve_data`;
+    ``backbone``: a Backbone module instead of ``cfg.backbone``."""
+    validate(cfg)
+    names = task_names(list(cfg.tasks))
+    plan = resolve_data(names, data if data is not None else (dict(cfg.data) or None), cfg.synth)
+    model = load_backbone(backbone if backbone is not None else cfg.backbone, pretrained=cfg.pretrained,
+                          image_size=cfg.image_size, seed=cfg.backbone_seed)
+    bb_name = cfg.backbone if backbone is None else str(getattr(model, "arch", type(model).__name__))
+    margin = cfg.margin if cfg.margin >= 0 else float(model.pretrained_cfg.margin)
+    weights = weights_digest(model) if cfg.mode != "finetune" else ""
+    result, sources = BenchResult(), {}
+    tasks = {name: get_task(name)(cfg) for name in names}
+    if cfg.mode == "knn":
+        for name in [n for n in names if not tasks[n].knn]:
+            result.notes.append(f"task {name!r} has no kNN protocol (dense task): skipped in --mode knn")
+            names.remove(name)
+    for name in names:
+        task, obj = tasks[name], plan[name]
+        dsname = source_name(obj)
+        with error_context(name, dsname):
+            if dsname not in sources:
+                sources[dsname] = load_source(obj, cfg, cfg.image_size, margin)
+                result.skipped += sources[dsname].skipped
+            src = sources[dsname]
+            task.check(src.train.info, dsname)
+            if cfg.mode != "finetune":
+                _ensure_features(src, model, weights, cfg, result)
+            result.rows += run_task(task, src, model, cfg, bb_name)
+    return result
+
+
+def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: BenchResult) -> None:
+    parts = {"train": src.train} | ({"test": src.test} if src.official else {})
+    for split, prep in parts.items():
+        if split in src.features:
+            continue
+        feats = cached_features(model, prep.crops, weights=weights, digest=prep.digest, name=prep.name,
+                                cache_dir=default_cache_dir(cfg.cache_dir), strides=cfg.dense_strides,
+                                grid=cfg.dense_grid, batch_size=cfg.batch_size)
+        result.forwarded += len(prep) if feats.computed else 0
+        src.features[split] = feats
+        prep.crops = None  # features are on disk now; the crops are not needed again
+    src.features.setdefault("test", src.features["train"])
+
+
+def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) -> list[dict[str, Any]]:
+    """Every (seed, fraction | shots) of one task -> record rows (metric, value …)."""
+    train_pos, test_pos = task_split(task, src, cfg)
+    task.setup(src.train.info, take(src.train.batch, train_pos))
+    y_all = task.targets(src.train.batch)
+    test_batch = take(src.test.batch, test_pos)
+    truth = task.truth(test_batch)
+    linear = cfg.mode != "finetune"
+    kind = "pooled" if cfg.mode == "knn" else ("dense" if task.input == "dense" else "global")
+    if linear:
+        x_train_all = src.features["train"]
+        x_te = task_input(src.features["test"], test_pos, kind=kind, grid=cfg.global_grid)
+    base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos))
+    configs = [(seed, *s) for seed in cfg.seeds for s in subsets(task, src.train.batch, train_pos, cfg, seed)]
+    rows: list[dict[str, Any]] = []
+    for seed, fraction, shots, idx in track(configs, f"{task.name}: {cfg.mode} heads"):
+        t0 = time.perf_counter()
+        y = y_all[torch.from_numpy(idx)]
+        if linear:
+            x = task_input(x_train_all, idx, kind=kind, grid=cfg.global_grid)
+            out = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, x_te, cfg, seed)
+        else:
+            out = finetune_predict(task, model, src, idx, test_pos, y, cfg, seed)
+        scores = task.metrics(task.decode(out, test_batch), truth)
+        common = dict(base, mode=cfg.mode, fraction=fraction, shots=shots, seed=seed, n_train=len(idx),
+                      seconds=time.perf_counter() - t0)
+        rows += [dict(common, metric=m, value=float(v)) for m, v in scores.items()]
+        if cfg.trivial:
+            t0 = time.perf_counter()
+            scores = task.metrics(task.decode(task.trivial(y, len(test_pos)), test_batch), truth)
+            common = dict(common, mode="trivial", seconds=time.perf_counter() - t0)
+            rows += [dict(common, metric=m, value=float(v)) for m, v in scores.items()]
+    return rows
+
+
+def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_te: torch.Tensor, cfg: Any,
+                 seed: int) -> torch.Tensor:
+    """Train a head on cached features (or vote by kNN) and return its head-space output on the test set."""
+    if cfg.mode == "knn":
+        return task.knn_predict(x, y, x_te)
+    torch.manual_seed(seed)
+    head = task.build_head(spec)
+    fit_head(task, head, x, y, cfg, seed)
+    with torch.no_grad():
+        return head(x_te)

@@ -1,0 +1,127 @@
+"""Which data each task runs on, its official or seeded split, and the features of each split.
+
+A data source is a ``FORMAT:PATH`` spec, a FaceDataset, or a ``(train, test)`` pair of FaceDatasets. Sources are
+loaded, decoded and cropped once and shared by every task that uses them (so are their cached features).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..data.splits import check_disjoint, split_train_test
+from ..errors import ConfigError, DataError
+from .features import Features
+from .prepare import Prepared, group_ids, prepare, take
+from .tasks._base import Task
+
+
+@dataclass
+class Source:
+    """One dataset, decoded and cropped: ``train`` and ``test`` are the same Prepared unless ``official``."""
+
+    name: str
+    train: Prepared
+    test: Prepared
+    official: bool
+    features: dict[str, Features] = field(default_factory=dict)  # "train" / "test" -> cached features
+
+    @property
+    def skipped(self) -> list[tuple[str, int, str]]:
+        parts = [("train", self.train)] + ([("test", self.test)] if self.official else [])
+        return [(f"{self.name}" + (f"[{split}]" if self.official else ""), i, msg)
+                for split, p in parts for i, msg in p.skipped]
+
+
+def resolve_data(tasks: Sequence[str], data: Any, default: str) -> dict[str, Any]:
+    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        data = {"*": data}
+    unknown = sorted(set(data) - set(tasks) - {"*"})
+    if unknown:
+        raise ConfigError(f"--data names task(s) {', '.join(unknown)} that are not run (tasks: {', '.join(tasks)})")
+    return {t: data.get(t, data.get("*", default)) for t in tasks}
+
+
+def source_name(obj: Any) -> str:
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, tuple):
+        return str(obj[0].info.name)
+    return str(obj.info.name)
+
+
+def _official_splits(spec: str, cfg: Any) -> tuple[str, str] | None:
+    from ..data.formats import get_format, parse_spec
+
+    fmt = get_format(parse_spec(spec)[0])
+    splits = tuple(getattr(fmt, "splits", ()) or ())
+    if cfg.train_split not in splits:
+        return None
+    test = cfg.test_split or ("test" if "test" in splits else next((s for s in splits if s != cfg.train_split), ""))
+    if not test:
+        return None
+    if test not in splits:
+        raise ConfigError(f"dataset {spec!r}: no split {test!r} (official splits: {', '.join(splits)})")
+    return cfg.train_split, test
+
+
+def load_source(obj: Any, cfg: Any, size: int, margin: float) -> Source:
+    """Load, decode and crop a data source (official splits when the format has ``train_split`` and a test split)."""
+    from ..data.formats import load_dataset
+
+    name = source_name(obj)
+    kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad)
+    if isinstance(obj, tuple):
+        tr, te = obj
+        return Source(name, prepare(tr, f"{name}[train]", **kw), prepare(te, f"{name}[test]", **kw), True)
+    if not isinstance(obj, str):
+        p = prepare(obj, name, **kw)
+        return Source(name, p, p, False)
+    splits = _official_splits(obj, cfg)
+    if splits is None:
+        p = prepare(load_dataset(obj), name, **kw)
+        return Source(name, p, p, False)
+    tr, te = (prepare(load_dataset(obj, s), f"{name}[{s}]", **kw) for s in splits)
+    return Source(name, tr, te, True)
+
+
+def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(train positions, test positions) into ``src.train`` / ``src.test`` of the samples labelled for ``task``.
+    Seeded split (identity-, else subject-, else video-disjoint; else stratified by class) when not official.
+    An empty side raises DataError; a split sharing an identity / subject / video raises DataError."""
+    needs = ", ".join(sorted(task.needs))
+    if src.official:
+        tr, te = np.flatnonzero(task.labelled(src.train.batch)), np.flatnonzero(task.labelled(src.test.batch))
+    else:
+        pos = np.flatnonzero(task.labelled(src.train.batch))
+        if len(pos) < 2:
+            raise DataError(f"only {len(pos)} sample(s) are labelled with {needs}: nothing to split into train and test")
+        sub = take(src.train.batch, pos)
+        grouping = group_ids(sub)
+        classes = task.classes(sub)
+        a, b = split_train_test(len(pos), groups=None if grouping is None else grouping[1],
+                                test_fraction=cfg.test_fraction, seed=cfg.split_seed, stratify=classes)
+        tr, te = pos[a], pos[b]
+    for side, idx in (("train", tr), ("test", te)):
+        if len(idx) == 0:
+            raise DataError(f"the {side} split is empty: no sample labelled with {needs}")
+    check_leakage(task, src, tr, te)
+    return tr, te
+
+
+def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> None:
+    """Refuse train and test sharing an identity, subject or video (where both sides know them)."""
+    a, b = take(src.train.batch, tr), take(src.test.batch, te)
+    for kind in ("identity", "subject", "video"):
+        if kind == "identity":
+            ga, gb = a["identity_ids"], b["identity_ids"]
+            ga, gb = ga[ga >= 0], gb[gb >= 0]
+        else:
+            ga = np.asarray([v for v in a[kind] if v is not None], dtype=object).astype(str)
+            gb = np.asarray([v for v in b[kind] if v is not None], dtype=object).astype(str)
+        if len(ga) and len(gb):
+            check_disjoint(ga, gb, what=kind, task=task.name, dataset=src.name)

@@ -1,0 +1,174 @@
+"""The task contract and the small helpers every task shares.
+
+A task sees a *batch*: the dict of :func:`facerep.data.sample.collate` for face crops (labels in crop pixels,
+``has_<kind>`` masks) plus what :mod:`facerep.bench.prepare` adds: ``affine`` [N, 2, 3] (original -> crop pixels),
+``orig_landmarks2d`` / ``orig_landmarks3d`` / ``orig_mask`` (lists, original pixels), ``orig_size`` [N, 2] (h, w),
+``identity_ids`` / ``subject`` / ``video`` (numpy) and ``index`` (dataset indices).
+
+Head outputs live in the task's *head space* (normalised coordinates, logits …); :meth:`Task.decode` maps them
+to original image pixels and units before :meth:`Task.metrics` compares them with :meth:`Task.truth`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ...data.sample import DatasetInfo
+from ...data.transforms import invert_affine
+from ...errors import MissingLabelsError
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What a head is built from: the backbone's feature sizes and the training data's vocabularies.
+
+    pooled_dim: D of ``pooled`` [N, D]; dense_channels / dense_grid: the cached dense map [N, C, G, G]."""
+
+    pooled_dim: int
+    dense_channels: int
+    dense_grid: int
+    image_size: int
+    info: DatasetInfo
+
+
+class Task:
+    """Base class of benchmark tasks. Subclasses set the class attributes and implement the methods below."""
+
+    name: ClassVar[str] = ""
+    needs: ClassVar[frozenset[str]] = frozenset()
+    primary: ClassVar[tuple[str, str]] = ("", "max")  # (metric, "min" | "max")
+    input: ClassVar[str] = "pooled"  # "pooled" [N, D] or "dense" [N, C, G, G]
+    regression: ClassVar[bool] = False  # linear heads fitted in closed form (ridge) instead of AdamW
+    knn: ClassVar[bool] = True  # supports --mode knn (global tasks)
+    shots_by: ClassVar[str] = "identity"  # "class" (per class id) or "identity" for --shots and stratification
+    subset_groups: ClassVar[bool] = False  # fractions take whole identities (recognition)
+
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self.info: DatasetInfo | None = None
+
+    # --- data ------------------------------------------------------------------------------------
+    def check(self, info: DatasetInfo, dataset: str) -> None:
+        """Refuse a dataset that lacks a label kind this task needs (MissingLabelsError naming everything)."""
+        missing = sorted(self.needs - set(info.provides))
+        if missing:
+            raise MissingLabelsError(
+                f"task {self.name!r} needs labels {', '.join(missing)} but dataset {dataset!r} provides only "
+                f"{', '.join(sorted(info.provides)) or 'none'}")
+
+    def setup(self, info: DatasetInfo, train: dict[str, Any]) -> None:
+        """Read vocabularies / sizes from the dataset and its training batch (before any head is built)."""
+        self.info = info
+
+    def labelled(self, batch: dict[str, Any]) -> np.ndarray:
+        """[N] bool: samples that carry every label kind this task needs."""
+        n = len(batch["index"])
+        ok = np.ones(n, dtype=bool)
+        for kind in self.needs:
+            has = batch.get(f"has_{kind}")
+            ok &= np.zeros(n, bool) if has is None else np.asarray(has, dtype=bool)
+        return ok
+
+    def classes(self, batch: dict[str, Any]) -> np.ndarray | None:
+        """[N] class id per sample for stratified subsets and per-class shots; None when the task has none."""
+        return None
+
+    # --- training --------------------------------------------------------------------------------
+    def build_head(self, spec: HeadSpec) -> nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def targets(self, batch: dict[str, Any]) -> torch.Tensor:  # pragma: no cover - abstract
+        """Training targets in head space, [N, ...]; NaN marks a missing value."""
+        raise NotImplementedError
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor, head: nn.Module) -> torch.Tensor:
+        return masked_mse(out, y)
+
+    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
+        """Head-space output of the trivial predictor for ``n`` samples (default: the training mean)."""
+        mean = nanmean0(y_train)
+        return mean.expand(n, *mean.shape).clone()
+
+    def vote_targets(self, y: torch.Tensor) -> torch.Tensor:
+        """[N, T] values that kNN averages over neighbours (default: the targets themselves)."""
+        return y.reshape(len(y), -1)
+
+    def from_votes(self, v: torch.Tensor) -> torch.Tensor:
+        """kNN-averaged votes [N, T] -> head-space output."""
+        return v
+
+    def knn_predict(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
+        """``--mode knn``: cosine kNN over pooled features, votes averaged (x_*: [N, D]) -> head-space output."""
+        from ..heads import knn_vote
+
+        v = knn_vote(x_train, self.vote_targets(y_train), x_test, self.cfg.knn_k, self.cfg.knn_temperature)
+        return self.from_votes(v)
+
+    # --- evaluation ------------------------------------------------------------------------------
+    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def truth(self, batch: dict[str, Any]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def metrics(self, pred: Any, target: Any) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# --- shared helpers --------------------------------------------------------------------------------
+def nanmean0(y: torch.Tensor) -> torch.Tensor:
+    """Mean over dim 0 ignoring NaN (0 where a column has no value). y: [N, ...] -> [...]."""
+    valid = ~torch.isnan(y)
+    total = torch.where(valid, y, torch.zeros_like(y)).sum(0)
+    return total / valid.sum(0).clamp(min=1)
+
+
+def masked_mse(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the non-NaN entries of ``y``. out, y: same shape."""
+    valid = ~torch.isnan(y)
+    if not valid.any():
+        return out.sum() * 0.0
+    return F.mse_loss(out[valid], y[valid])
+
+
+def masked_bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy with logits over the non-NaN entries of ``y`` (0/1). logits, y: same shape."""
+    valid = ~torch.isnan(y)
+    if not valid.any():
+        return logits.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(logits[valid], y[valid])
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def crop_to_original(points: np.ndarray, affines: np.ndarray) -> np.ndarray:
+    """Map crop-pixel points back to original pixels. points: [N, K, 2|3]; affines: [N, 2, 3] (original -> crop).
+    A z column (3D landmarks) is divided by the crop scale, as :func:`facerep.data.transforms.crop_resize` scales it."""
+    out = np.empty_like(points, dtype=np.float64)
+    for i, (pts, a) in enumerate(zip(points, affines)):
+        inv = invert_affine(a)
+        out[i, :, :2] = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
+        if pts.shape[1] == 3:
+            out[i, :, 2] = pts[:, 2] / a[0, 0]
+    return out
+
+
+def stack_orig(batch: dict[str, Any], kind: str) -> np.ndarray:
+    """Original-pixel labels of ``kind`` ('landmarks2d' | 'landmarks3d') stacked: [N, K, 2|3] float64."""
+    return np.stack([np.asarray(v, dtype=np.float64) for v in batch[f"orig_{kind}"]])
+
+
+def classification_trivial(y: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
+    """Logits [n, C] that always predict the most frequent class of ``y`` ([N] float ids, NaN = missing)."""
+    ids = y[~torch.isnan(y)].long()
+    counts = torch.bincount(ids, minlength=n_classes)
+    out = torch.full((n, n_classes), -10.0)
+    out[:, int(torch.argmax(counts))] = 10.0  # argmax: the smallest id among ties
+    return out

@@ -1,0 +1,71 @@
+"""``au``: action-unit intensity (0-5) per AU by linear regression on pooled features (targets / 5; a NaN label
+is an unlabelled AU and is left out). Predictions are clipped to [0, 5].
+
+Metrics per AU (``<metric>_au<code>``) and their mean over AUs: ``icc`` = ICC(3,1) of Shrout & Fleiss between
+label and prediction (the DISFA / FERA convention, primary), ``pearson``, ``mae``, and ``f1`` -- the occurrence
+F1 with both label and prediction binarised at intensity >= 1. An AU with fewer than 2 labelled test samples is
+skipped. For datasets labelled with occurrence only, use the ``au_occurrence`` task.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import metrics as M
+from ..heads import linear_head
+from . import register_task
+from ._base import HeadSpec, Task, to_numpy
+
+MAX_INTENSITY = 5.0
+
+
+def au_names(info: Any, n: int) -> list[str]:
+    return [f"au{c}" for c in info.au_codes] if info.au_codes else [f"au{i}" for i in range(n)]
+
+
+def nanmean(values: list[float]) -> float:
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+@register_task("au", description="AU intensity: ICC(3,1), Pearson r, MAE per AU (+ occurrence F1 at >= 1)")
+class ActionUnits(Task):
+    name = "au"
+    needs = frozenset({"au"})
+    primary = ("icc", "max")
+    regression = True
+
+    def setup(self, info: Any, train: dict[str, Any]) -> None:
+        self.info, self.n = info, int(train["au"].shape[1])
+        self.names = au_names(info, self.n)
+
+    def build_head(self, spec: HeadSpec) -> torch.nn.Module:
+        return linear_head(spec.pooled_dim, self.n)
+
+    def targets(self, batch: dict[str, Any]) -> torch.Tensor:
+        return batch["au"] / MAX_INTENSITY
+
+    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
+        return np.clip(to_numpy(out).astype(np.float64) * MAX_INTENSITY, 0.0, MAX_INTENSITY)
+
+    def truth(self, batch: dict[str, Any]) -> np.ndarray:
+        return to_numpy(batch["au"]).astype(np.float64)
+
+    def metrics(self, pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
+        out: dict[str, float] = {}
+        per: dict[str, list[float]] = {"icc": [], "pearson": [], "mae": [], "f1": []}
+        for j, name in enumerate(self.names):
+            ok = np.isfinite(target[:, j])
+            if ok.sum() < 2:
+                continue
+            t, p = target[ok, j], pred[ok, j]
+            vals = {"icc": M.icc_3_1(t, p), "pearson": M.pearson(t, p), "mae": M.mae(t, p),
+                    "f1": M.binary_f1((t >= 1).astype(int), (p >= 1).astype(int))}
+            for metric, v in vals.items():
+                out[f"{metric}_{name}"] = float(v)
+                per[metric].append(v)
+        out.update({metric: nanmean(v) for metric, v in per.items()})
+        return out

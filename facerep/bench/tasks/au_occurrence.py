@@ -1,0 +1,58 @@
+"""``au_occurrence``: AU occurrence (binary labels, or intensity labels binarised at >= 1) by a linear logistic
+head on pooled features. Metrics: F1 of the positive class per AU (``f1_au<code>``) and its mean over AUs
+(``f1``, primary), as BP4D / DISFA occurrence results are reported. Not part of ``--tasks all`` (which has the
+intensity task ``au``); run it by name."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import metrics as M
+from ..heads import linear_head
+from . import register_task
+from ._base import HeadSpec, Task, masked_bce, nanmean0, to_numpy
+from .au import au_names, nanmean
+
+
+@register_task("au_occurrence", description="AU occurrence: F1 per AU and mean F1")
+class ActionUnitOccurrence(Task):
+    name = "au_occurrence"
+    needs = frozenset({"au"})
+    primary = ("f1", "max")
+
+    def setup(self, info: Any, train: dict[str, Any]) -> None:
+        self.info, self.n = info, int(train["au"].shape[1])
+        self.names = au_names(info, self.n)
+
+    def build_head(self, spec: HeadSpec) -> torch.nn.Module:
+        return linear_head(spec.pooled_dim, self.n)
+
+    def targets(self, batch: dict[str, Any]) -> torch.Tensor:
+        au = batch["au"]
+        return torch.where(torch.isnan(au), au, (au >= 1).float())
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
+        return masked_bce(out, y)
+
+    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
+        return torch.where(nanmean0(y_train) >= 0.5, 10.0, -10.0).expand(n, -1).clone()
+
+    def from_votes(self, v: torch.Tensor) -> torch.Tensor:
+        return torch.logit(v.clamp(1e-4, 1 - 1e-4))
+
+    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
+        return (to_numpy(out) >= 0).astype(np.int64)
+
+    def truth(self, batch: dict[str, Any]) -> np.ndarray:
+        return to_numpy(self.targets(batch)).astype(np.float64)
+
+    def metrics(self, pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for j, name in enumerate(self.names):
+            ok = np.isfinite(target[:, j])
+            if ok.any():
+                out[f"f1_{name}"] = M.binary_f1(target[ok, j].astype(int), pred[ok, j])
+        out["f1"] = nanmean(list(out.values()))
+        return out

@@ -1,0 +1,89 @@
+"""``recognition``: train and test identities are disjoint. The head (a linear projection to a 128-d embedding and
+a cosine-softmax classifier over the training identities, scale 16) is trained on train identities; the test
+identities are compared by cosine similarity of their embeddings (``--mode knn``: of the raw pooled features).
+
+Pairs: the dataset's own (``DatasetInfo.extra["pairs"]``: rows (index_i, index_j, same) in dataset indices) when
+it has them, else ``n_pairs`` balanced same/different pairs drawn among the test samples with ``split_seed``
+(:func:`facerep.data.splits.recognition_pairs`; the same pairs for every fraction and seed).
+Metrics: ``verification_accuracy`` (LFW 10-fold best-threshold protocol, primary) and its fold std, ``roc_auc``,
+``tar@far=1e-2``, ``tar@far=1e-3`` and ``rank1`` (gallery: the first test image of each identity, probes: the rest).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ...data.splits import recognition_pairs
+from .. import metrics as M
+from ..heads import EmbeddingHead
+from . import register_task
+from ._base import HeadSpec, Task, to_numpy
+
+EMBED_DIM = 128
+
+
+@register_task("recognition", description="face recognition on disjoint identities: LFW verification, ROC AUC, TAR@FAR, rank-1")
+class Recognition(Task):
+    name = "recognition"
+    needs = frozenset({"identity"})
+    primary = ("verification_accuracy", "max")
+    subset_groups = True
+
+    def setup(self, info: Any, train: dict[str, Any]) -> None:
+        self.info, self.n = info, int(train["identity"].max()) + 1
+
+    def classes(self, batch: dict[str, Any]) -> np.ndarray:
+        return to_numpy(batch["identity"])
+
+    def build_head(self, spec: HeadSpec) -> torch.nn.Module:
+        return EmbeddingHead(spec.pooled_dim, min(EMBED_DIM, spec.pooled_dim), self.n)
+
+    def targets(self, batch: dict[str, Any]) -> torch.Tensor:
+        return batch["identity"].clone()
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
+        return F.cross_entropy(head.logits(out), y)  # type: ignore[operator]
+
+    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
+        """The same embedding for every face: every pair scores alike (chance verification)."""
+        return torch.ones(n, EMBED_DIM)
+
+    def knn_predict(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
+        """kNN mode: the raw pooled features are the embeddings (no training)."""
+        return x_test
+
+    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
+        return F.normalize(out.float(), dim=1).numpy().astype(np.float64)
+
+    def truth(self, batch: dict[str, Any]) -> dict[str, np.ndarray]:
+        return {"ids": to_numpy(batch["identity"]), "index": np.asarray(batch["index"])}
+
+    def _pairs(self, ids: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        given = self.info.extra.get("pairs") if self.info is not None else None
+        if given is not None:
+            rows = np.asarray(given)
+            pos = {int(d): k for k, d in enumerate(index)}
+            keep = [r for r in rows if int(r[0]) in pos and int(r[1]) in pos]
+            i = np.array([pos[int(r[0])] for r in keep])
+            j = np.array([pos[int(r[1])] for r in keep])
+            return i, j, np.array([bool(r[2]) for r in keep])
+        _, counts = np.unique(ids, return_counts=True)
+        same_max = int((counts * (counts - 1) // 2).sum())
+        n_pairs = max(2, min(self.cfg.n_pairs, 2 * same_max))
+        return recognition_pairs(ids, n_pairs, self.cfg.split_seed)
+
+    def metrics(self, pred: np.ndarray, target: dict[str, np.ndarray]) -> dict[str, float]:
+        ids = target["ids"]
+        i, j, same = self._pairs(ids, target["index"])
+        scores = np.sum(pred[i] * pred[j], axis=1)
+        acc, acc_std = M.verification_accuracy(scores, same, n_folds=10)
+        out = {"verification_accuracy": acc, "verification_accuracy_std": acc_std, "roc_auc": M.roc_auc(scores, same),
+               "tar@far=1e-2": M.tar_at_far(scores, same, 1e-2), "tar@far=1e-3": M.tar_at_far(scores, same, 1e-3)}
+        _, first = np.unique(ids, return_index=True)
+        probe = np.setdiff1d(np.arange(len(ids)), first)
+        if probe.size:
+            out["rank1"] = M.rank1(pred[first], ids[first], pred[probe], ids[probe])
+        return out

@@ -1,0 +1,49 @@
+"""Head-space targets decode back to the original labels: predictions are scored in original image pixels."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from facerep.bench.api import make_config
+from facerep.bench.prepare import prepare
+from facerep.bench.tasks import get_task
+from facerep.data.formats import load_dataset
+from tests.bench.conftest import TINY_SYNTH
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare(load_dataset(TINY_SYNTH), TINY_SYNTH, size=40, margin=0.3)
+
+
+@pytest.mark.parametrize("name", ["landmarks2d", "landmarks3d", "pose", "au", "attributes", "expression"])
+def test_perfect_prediction_round_trips(prepared, name):
+    task = get_task(name)(make_config(dict(image_size=40)))
+    batch = prepared.batch
+    task.setup(prepared.info, batch)
+    y = task.targets(batch)
+    if name in ("attributes",):
+        y = torch.where(y > 0.5, 10.0, -10.0)
+    if name == "expression":
+        y = torch.cat([torch.nn.functional.one_hot(y[:, 0].long(), task.n).float() * 10, y[:, 1:]], 1)
+    pred, truth = task.decode(y, batch), task.truth(batch)
+    scores = task.metrics(pred, truth)
+    metric, direction = task.primary
+    expected = {"nme_interocular": 0.0, "nme_box": 0.0, "mae": 0.0, "icc": 1.0, "mean_balanced_accuracy": 1.0,
+                "accuracy": 1.0}[metric]
+    assert scores[metric] == pytest.approx(expected, abs=1e-4)
+    if name == "landmarks2d":  # the crop really moved the points: crop coordinates differ from original ones
+        assert not np.allclose(batch["landmarks2d"].numpy(), truth, atol=1.0)
+        assert scores["fr_0.08"] == 0.0 and scores["auc_0.08"] == pytest.approx(1.0)
+
+
+def test_parsing_scores_masks_warped_back_to_original_pixels(prepared):
+    task = get_task("parsing")(make_config(dict(image_size=40, dense_grid=40)))
+    batch = prepared.batch
+    task.setup(prepared.info, batch)
+    logits = task.targets(batch) * 20.0  # a 40×40 grid = crop pixels: the arg-max is the crop mask itself
+    scores = task.metrics(task.decode(logits, batch), task.truth(batch))
+    assert scores["pixel_accuracy"] > 0.9 and scores["mean_f1"] > 0.6
+    assert scores["mean_f1"] > task.metrics(task.decode(task.trivial(task.targets(batch), len(logits)), batch),
+                                            task.truth(batch))["mean_f1"] + 0.4
