@@ -348,6 +348,7 @@ class BenchConfig:
     finetune_hflip: bool = True  # label-consistent flips (landmark and mask left/right swaps)
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
+    trust_checkpoint: bool = False  # let file adapters fully unpickle a checkpoint (runs code from it!)
     skip_bad: bool = False  # samples that fail to decode are skipped, counted and listed in skipped.csv
 
 

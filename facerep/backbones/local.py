@@ -44,7 +44,8 @@ def create_local(path: str, *, pretrained: bool = False, **kwargs: Any) -> Backb
     except (json.JSONDecodeError, KeyError) as e:
         raise DataError(f"malformed backbone description ({e})", str(meta_path)) from None
     cfg = PretrainedCfg.from_dict(meta.get("pretrained_cfg", {}))
-    kwargs.pop("image_size", None)  # the architecture must match the saved weights (e.g. a ViT's position grid)
+    kwargs.pop("image_size", None)
+    kwargs.pop("trust_checkpoint", None)  # weights are safetensors  # the architecture must match the saved weights (e.g. a ViT's position grid)
     model = create_backbone(arch, pretrained=False, image_size=cfg.input_size, **kwargs)
     state = load_checkpoint(d / WEIGHTS)
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -57,4 +57,5 @@ def _is_vit_like(name: str) -> bool:
 
 @register_backbone("timm", description="any timm model: timm:resnet50, timm:vit_small_patch16_224 …")
 def create_timm(name: str, *, pretrained: bool = False, **kwargs: Any) -> Backbone:
+    kwargs.pop("trust_checkpoint", None)  # loads no pickles
     return TimmBackbone(name, pretrained=pretrained, **kwargs)

@@ -43,4 +43,5 @@ class TorchvisionResNet(Backbone):
 
 @register_backbone("torchvision", description="torchvision ResNets: torchvision:resnet50")
 def create_torchvision(name: str, *, pretrained: bool = False, **kwargs: Any) -> Backbone:
+    kwargs.pop("trust_checkpoint", None)  # loads no pickles
     return TorchvisionResNet(name, pretrained=pretrained, **kwargs)

@@ -52,6 +52,8 @@ def bench_cmd(
     out: Optional[str] = typer.Option(None, help="output directory"),
     config: Optional[str] = typer.Option(None, "--config", help="YAML file of BenchConfig fields"),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="skip (and count) samples that fail to decode"),
+    trust_checkpoint: bool = typer.Option(False, "--trust-checkpoint",
+                                          help="allow full unpickling of a backbone checkpoint (runs code from the file)"),
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides of BenchConfig fields"),
 ) -> None:
     """Benchmark a backbone: tasks × fractions/shots × seeds; writes records, summary and config to --out."""
@@ -63,7 +65,7 @@ def bench_cmd(
         backbone=backbone, mode=mode, image_size=image_size, out=out, data=_data(data),
         tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
         fractions=_floats(fractions, "--fractions"), seeds=_ints(seeds, "--seeds"), shots=_ints(shots, "--shots"),
-        skip_bad=True if skip_bad else None)
+        skip_bad=True if skip_bad else None, trust_checkpoint=True if trust_checkpoint else None)
     if shots is not None and fractions is None:
         values["fractions"] = []
     cfg = resolve_config(BenchConfig, config, list(overrides or []), **values)

@@ -167,7 +167,8 @@ def _open(entry: Path, key: str, computed: bool) -> Features:
                     key, computed)
 
 
-def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, seed: int) -> Backbone:
+def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, seed: int,
+                  trust_checkpoint: bool = False) -> Backbone:
     """A backbone from its spec (random initialisation seeded by ``seed``, so runs are reproducible), eval mode."""
     from ..backbones import create_backbone, parse_backbone
 
@@ -177,7 +178,9 @@ def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, se
     torch.manual_seed(seed)
     try:
         # a local (facerep-written) backbone rebuilds itself at its own input size
-        kw = {} if parse_backbone(spec)[0] == "local" else {"image_size": image_size}
+        kw: dict[str, Any] = {} if parse_backbone(spec)[0] == "local" else {"image_size": image_size}
+        if trust_checkpoint:  # only file adapters read pickles; the flag lets them unpickle fully
+            kw["trust_checkpoint"] = True
         model = create_backbone(spec, pretrained=pretrained, **kw)
     finally:
         torch.random.set_rng_state(state)

@@ -113,7 +113,8 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
     names = task_names(list(cfg.tasks))
     plan = resolve_data(names, data if data is not None else (dict(cfg.data) or None), cfg.synth)
     model = load_backbone(backbone if backbone is not None else cfg.backbone, pretrained=cfg.pretrained,
-                          image_size=cfg.image_size, seed=cfg.backbone_seed)
+                          image_size=cfg.image_size, seed=cfg.backbone_seed,
+                          trust_checkpoint=cfg.trust_checkpoint)
     bb_name = cfg.backbone if backbone is None else str(getattr(model, "arch", type(model).__name__))
     margin = cfg.margin if cfg.margin >= 0 else float(model.pretrained_cfg.margin)
     weights = weights_digest(model) if cfg.mode != "finetune" else ""

@@ -113,3 +113,18 @@ def test_pickle_checkpoint_refused_and_never_runs(tmp_path):
     with pytest.raises(DataError, match="trust-checkpoint"):
         create_backbone(f"frl:{tmp_path / 'evil.pth'}")
     assert not marker.exists()
+
+
+def test_bench_cli_refuses_pickle_without_trust_flag(tmp_path, cli):
+    """The CLI path: `facerep bench --backbone frl:evil.pth` refuses; the payload never runs."""
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"state_dict": {"module.base_net.x": Evil()}}, tmp_path / "evil.pth")
+    code, out, err = cli("--quiet", "bench", "--backbone", f"frl:{tmp_path / 'evil.pth'}", "--tasks", "pose",
+                         "--out", tmp_path / "b")
+    assert code == 2 and "--trust-checkpoint" in err and "Traceback" not in err
+    assert not marker.exists()
