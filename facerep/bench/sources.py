@@ -57,8 +57,11 @@ def source_name(obj: Any) -> str:
 def _official_splits(spec: str, cfg: Any) -> tuple[str, str] | None:
     from ..data.formats import get_format, parse_spec
 
-    fmt = get_format(parse_spec(spec)[0])
+    name, path = parse_spec(spec)
+    fmt = get_format(name)
     splits = tuple(getattr(fmt, "splits", ()) or ())
+    if splits and hasattr(fmt, "splits_at"):  # the splits this copy really has (a flat folder has none)
+        splits = tuple(fmt.splits_at(path))
     if cfg.train_split not in splits:
         return None
     test = cfg.test_split or ("test" if "test" in splits else next((s for s in splits if s != cfg.train_split), ""))
