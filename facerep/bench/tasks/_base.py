@@ -172,3 +172,21 @@ def classification_trivial(y: torch.Tensor, n: int, n_classes: int) -> torch.Ten
     out = torch.full((n, n_classes), -10.0)
     out[:, int(torch.argmax(counts))] = 10.0  # argmax: the smallest id among ties
     return out
+
+
+class BinaryLabelsTask(Task):
+    """Shared head/loss/decoding of tasks with several independent 0/1 labels (NaN = unlabelled):
+    one logit per label, masked BCE, the majority value as the trivial baseline, decisions at logit 0."""
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
+        return masked_bce(out, y)
+
+    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
+        """Each label's majority value (logits ±10)."""
+        return torch.where(nanmean0(y_train) >= 0.5, 10.0, -10.0).expand(n, -1).clone()
+
+    def from_votes(self, v: torch.Tensor) -> torch.Tensor:
+        return torch.logit(v.clamp(1e-4, 1 - 1e-4))
+
+    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
+        return (to_numpy(out) >= 0).astype(np.int64)

@@ -12,12 +12,12 @@ import torch
 from .. import metrics as M
 from ..heads import linear_head
 from . import register_task
-from ._base import HeadSpec, Task, masked_bce, nanmean0, to_numpy
+from ._base import BinaryLabelsTask, HeadSpec, to_numpy
 from .au import nanmean
 
 
 @register_task("attributes", description="binary attributes: accuracy and balanced accuracy per attribute, means")
-class Attributes(Task):
+class Attributes(BinaryLabelsTask):
     name = "attributes"
     needs = frozenset({"attributes"})
     primary = ("mean_balanced_accuracy", "max")
@@ -31,19 +31,6 @@ class Attributes(Task):
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         return batch["attributes"]
-
-    def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
-        return masked_bce(out, y)
-
-    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
-        """Each attribute's majority value (logits ±10)."""
-        return torch.where(nanmean0(y_train) >= 0.5, 10.0, -10.0).expand(n, -1).clone()
-
-    def from_votes(self, v: torch.Tensor) -> torch.Tensor:
-        return torch.logit(v.clamp(1e-4, 1 - 1e-4))
-
-    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
-        return (to_numpy(out) >= 0).astype(np.int64)
 
     def truth(self, batch: dict[str, Any]) -> np.ndarray:
         return to_numpy(batch["attributes"]).astype(np.float64)

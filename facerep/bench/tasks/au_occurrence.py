@@ -12,12 +12,12 @@ import torch
 from .. import metrics as M
 from ..heads import linear_head
 from . import register_task
-from ._base import HeadSpec, Task, masked_bce, nanmean0, to_numpy
+from ._base import BinaryLabelsTask, HeadSpec, to_numpy
 from .au import au_names, nanmean
 
 
 @register_task("au_occurrence", description="AU occurrence: F1 per AU and mean F1")
-class ActionUnitOccurrence(Task):
+class ActionUnitOccurrence(BinaryLabelsTask):
     name = "au_occurrence"
     needs = frozenset({"au"})
     primary = ("f1", "max")
@@ -32,18 +32,6 @@ class ActionUnitOccurrence(Task):
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         au = batch["au"]
         return torch.where(torch.isnan(au), au, (au >= 1).float())
-
-    def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
-        return masked_bce(out, y)
-
-    def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
-        return torch.where(nanmean0(y_train) >= 0.5, 10.0, -10.0).expand(n, -1).clone()
-
-    def from_votes(self, v: torch.Tensor) -> torch.Tensor:
-        return torch.logit(v.clamp(1e-4, 1 - 1e-4))
-
-    def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
-        return (to_numpy(out) >= 0).astype(np.int64)
 
     def truth(self, batch: dict[str, Any]) -> np.ndarray:
         return to_numpy(self.targets(batch)).astype(np.float64)
