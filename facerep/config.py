@@ -348,6 +348,9 @@ class BenchConfig:
     finetune_hflip: bool = True  # label-consistent flips (landmark and mask left/right swaps)
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
+    corruptions: list[str] = dataclasses.field(default_factory=list)  # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)
+    groups: list[str] = dataclasses.field(default_factory=list)  # subgroup attributes to break every metric down by
+    group_bootstrap: int = 200  # bootstrap resamples of each group's 95 % CI
     trust_checkpoint: bool = False  # let file adapters fully unpickle a checkpoint (runs code from it!)
     skip_bad: bool = False  # samples that fail to decode are skipped, counted and listed in skipped.csv
 

@@ -75,15 +75,29 @@ def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool 
     return df, result
 
 
+AXES = ("corruption", "severity", "group")  # robustness / subgroup columns, when present
+
+
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof=1) and 95 % CI half width over seeds of every metric (metrics.mean_ci95)."""
+    keys = KEYS + [c for c in AXES if c in df.columns]
     rows = []
-    for key, g in df.groupby(KEYS, dropna=False, sort=False):
+    for key, g in df.groupby(keys, dropna=False, sort=False):
         values = g["value"].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         mean, std, half = mean_ci95(values) if values.size else (float("nan"),) * 3
-        rows.append(dict(zip(KEYS, key), mean=mean, std=std, ci95=half, n_seeds=int(values.size)))
-    return pd.DataFrame(rows, columns=KEYS + ["mean", "std", "ci95", "n_seeds"])
+        rows.append(dict(zip(keys, key), mean=mean, std=std, ci95=half, n_seeds=int(values.size)))
+    return pd.DataFrame(rows, columns=keys + ["mean", "std", "ci95", "n_seeds"])
+
+
+def clean_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The records of the clean test set over all samples (no corruption, no subgroup breakdown)."""
+    keep = np.ones(len(df), dtype=bool)
+    if "corruption" in df.columns:
+        keep &= df["corruption"].isna().to_numpy() | (df["corruption"] == "clean").to_numpy()
+    if "group" in df.columns:
+        keep &= df["group"].isna().to_numpy() | (df["group"] == "").to_numpy()
+    return df[keep]
 
 
 def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Path:
@@ -92,6 +106,11 @@ def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Pa
     summary = summarize(df)
     atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False, float_format="%.10g"))
     save_config(cfg, out / "config.yaml")
+    if cfg.corruptions:
+        from .robustness import degradation
+
+        deg = degradation(df, {t: get_task(t).primary for t in df["task"].unique()})
+        atomic_write(out / "robustness.csv", lambda tmp: deg.to_csv(tmp, index=False, float_format="%.10g"))
     if cfg.skip_bad:
         skipped = pd.DataFrame(result.skipped, columns=["dataset", "index", "message"])
         atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))
@@ -104,6 +123,7 @@ def _label(fraction: float, shots: int) -> str:
 
 def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
     """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each task."""
+    df = clean_rows(df)
     configs = list(dict.fromkeys(_label(f, s) for f, s in zip(df["fraction"], df["shots"])))
     table = Table(title="facerep bench: primary metric, mean ± std over seeds"
                         + (f" ({skipped} bad samples skipped)" if skipped else ""))

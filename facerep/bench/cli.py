@@ -52,6 +52,10 @@ def bench_cmd(
     out: Optional[str] = typer.Option(None, help="output directory"),
     config: Optional[str] = typer.Option(None, "--config", help="YAML file of BenchConfig fields"),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="skip (and count) samples that fail to decode"),
+    corruptions: Optional[list[str]] = typer.Option(
+        None, help="test-time corruptions NAME:S1,S2 (repeatable or space-separated): lowres:16,24 blur:1,2,3 "
+                   "jpeg:10,30 noise:1,2,3 light:1,2,3 occlusion:sunglasses,mask,hand"),
+    groups: Optional[str] = typer.Option(None, help="subgroup attributes to break every metric down by, e.g. skin_tone"),
     trust_checkpoint: bool = typer.Option(False, "--trust-checkpoint",
                                           help="allow full unpickling of a backbone checkpoint (runs code from the file)"),
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides of BenchConfig fields"),
@@ -65,7 +69,9 @@ def bench_cmd(
         backbone=backbone, mode=mode, image_size=image_size, out=out, data=_data(data),
         tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
         fractions=_floats(fractions, "--fractions"), seeds=_ints(seeds, "--seeds"), shots=_ints(shots, "--shots"),
-        skip_bad=True if skip_bad else None, trust_checkpoint=True if trust_checkpoint else None)
+        skip_bad=True if skip_bad else None, trust_checkpoint=True if trust_checkpoint else None,
+        corruptions=[c for item in corruptions for c in item.split()] if corruptions else None,
+        groups=[g.strip() for g in groups.split(",") if g.strip()] if groups else None)
     if shots is not None and fractions is None:
         values["fractions"] = []
     cfg = resolve_config(BenchConfig, config, list(overrides or []), **values)
@@ -76,6 +82,12 @@ def bench_cmd(
         console.print(f"[yellow]note:[/] {cfg.backbone} has randomly initialised weights (seed {cfg.backbone_seed}); "
                       "pass pretrained=true for its published weights", highlight=False)
     console.print(summary_table(df, skipped=len(result.skipped)))
+    if cfg.corruptions:
+        import pandas as pd
+
+        deg = pd.read_csv(f"{cfg.out}/robustness.csv")
+        console.print("robustness (primary metric; relative error increase over severities, as ImageNet-C):")
+        console.print(deg.to_string(index=False, float_format=lambda v: f"{v:.4f}"), highlight=False)
     if result.skipped:
         console.print(f"{len(result.skipped)} bad sample(s) skipped: see {cfg.out}/skipped.csv", highlight=False)
     console.print(f"{len(df)} records -> {cfg.out}/records.csv (features encoded this run: {result.forwarded} images)",

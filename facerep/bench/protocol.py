@@ -29,6 +29,7 @@ from .features import cached_features, default_cache_dir, head_spec, load_backbo
 from .finetune import finetune_predict
 from .heads import fit_head
 from .prepare import take
+from .robustness import corruption_pairs, corruption_rows, encode_corrupted, group_rows
 from .sources import Source, load_source, resolve_data, source_name, task_split
 from .tasks import ALL_TASKS, get_task, list_tasks
 from .tasks._base import HeadSpec, Task
@@ -84,6 +85,7 @@ def validate(cfg: Any) -> None:
         raise ConfigError("nothing to run: give --fractions and/or --shots")
     if not cfg.seeds:
         raise ConfigError("no seed given (--seeds 0,1,2)")
+    corruption_pairs(cfg)  # unknown corruptions or severities fail before any work
 
 
 def subsets(task: Task, batch: dict[str, Any], train_pos: np.ndarray, cfg: Any, seed: int
@@ -149,8 +151,11 @@ def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: Be
                                 grid=cfg.dense_grid, batch_size=cfg.batch_size)
         result.forwarded += len(prep) if feats.computed else 0
         src.features[split] = feats
-        prep.crops = None  # features are on disk now; the crops are not needed again
     src.features.setdefault("test", src.features["train"])
+    if cfg.corruptions:
+        result.forwarded += encode_corrupted(src, model, weights, cfg)
+    for prep in parts.values():
+        prep.crops = None  # features are on disk now; the crops are not needed again
 
 
 def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) -> list[dict[str, Any]]:
@@ -166,6 +171,11 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
         x_train_all = src.features["train"]
         x_te = task_input(src.features["test"], test_pos, kind=kind, grid=cfg.global_grid)
     base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos))
+    pairs = corruption_pairs(cfg)
+    if pairs:
+        base.update(corruption="clean", severity="0")
+    x_corrupt = [task_input(src.features[f"test|{n}:{s}"], test_pos, kind=kind, grid=cfg.global_grid)
+                 for n, s in pairs] if linear else []
     configs = [(seed, *s) for seed in cfg.seeds for s in subsets(task, src.train.batch, train_pos, cfg, seed)]
     rows: list[dict[str, Any]] = []
     for seed, fraction, shots, idx in track(configs, f"{task.name}: {cfg.mode} heads"):
@@ -173,13 +183,18 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
         y = y_all[torch.from_numpy(idx)]
         if linear:
             x = task_input(x_train_all, idx, kind=kind, grid=cfg.global_grid)
-            out = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, x_te, cfg, seed)
+            out, *outs_corrupt = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, [x_te, *x_corrupt],
+                                              cfg, seed)
         else:
             out = finetune_predict(task, model, src, idx, test_pos, y, cfg, seed)
         scores = task.metrics(task.decode(out, test_batch), truth)
         common = dict(base, mode=cfg.mode, fraction=fraction, shots=shots, seed=seed, n_train=len(idx),
                       seconds=time.perf_counter() - t0)
         rows += [dict(common, metric=m, value=float(v)) for m, v in scores.items()]
+        if pairs:
+            rows += corruption_rows(task, outs_corrupt, pairs, test_batch, truth, common)
+        if cfg.groups:
+            rows += group_rows(task, out, test_batch, cfg, common, list(scores))
         if cfg.trivial:
             t0 = time.perf_counter()
             scores = task.metrics(task.decode(task.trivial(y, len(test_pos)), test_batch), truth)
@@ -188,13 +203,13 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
     return rows
 
 
-def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_te: torch.Tensor, cfg: Any,
-                 seed: int) -> torch.Tensor:
-    """Train a head on cached features (or vote by kNN) and return its head-space output on the test set."""
+def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_tests: list[torch.Tensor],
+                 cfg: Any, seed: int) -> list[torch.Tensor]:
+    """Train a head on cached features (or vote by kNN) and return its head-space outputs on each test input."""
     if cfg.mode == "knn":
-        return task.knn_predict(x, y, x_te)
+        return [task.knn_predict(x, y, x_te) for x_te in x_tests]
     torch.manual_seed(seed)
     head = task.build_head(spec)
     fit_head(task, head, x, y, cfg, seed)
     with torch.no_grad():
-        return head(x_te)
+        return [head(x_te) for x_te in x_tests]
