@@ -41,6 +41,12 @@ def color_kwargs(c: ColorAugConfig) -> dict[str, Any]:
     )
 
 
+def multi_crop_views_of(c: Any, image_size: int) -> PilViews:
+    """:func:`multi_crop_views` from a method config section with the multi-crop fields (SwAV, DINO)."""
+    return multi_crop_views(image_size, c.global_crops, c.local_crops, c.global_scale, c.local_scale,
+                            c.local_size_ratio, c.color)
+
+
 def multi_crop_views(
     image_size: int,
     global_crops: int,

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
-from ..views import multi_crop_views
+from ..views import multi_crop_views_of
 from . import register_method
 from ._base import Method, ViewFn, momentum_copy
 
@@ -52,16 +52,7 @@ class DINO(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        c = cfg.dino
-        return multi_crop_views(
-            cfg.image_size,
-            c.global_crops,
-            c.local_crops,
-            c.global_scale,
-            c.local_scale,
-            c.local_size_ratio,
-            c.color,
-        )
+        return multi_crop_views_of(cfg.dino, cfg.image_size)
 
     def teacher_temperature(self) -> float:
         """Linear warm-up of the teacher temperature over ``warmup_teacher_temp_steps``."""

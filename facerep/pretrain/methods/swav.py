@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
-from ..views import multi_crop_views
+from ..views import multi_crop_views_of
 from . import register_method
 from ._base import Method, ViewFn
 
@@ -48,16 +48,7 @@ class SwAV(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        c = cfg.swav
-        return multi_crop_views(
-            cfg.image_size,
-            c.global_crops,
-            c.local_crops,
-            c.global_scale,
-            c.local_scale,
-            c.local_size_ratio,
-            c.color,
-        )
+        return multi_crop_views_of(cfg.swav, cfg.image_size)
 
     def project(self, x: Tensor) -> Tensor:
         """x: [B, 3, h, w] -> L2-normalised projection [B, proj_dim]."""
