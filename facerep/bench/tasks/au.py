@@ -31,12 +31,11 @@ def nanmean(values: list[float]) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
-@register_task("au", description="AU intensity: ICC(3,1), Pearson r, MAE per AU (+ occurrence F1 at >= 1)")
-class ActionUnits(Task):
-    name = "au"
-    needs = frozenset({"au"})
-    primary = ("icc", "max")
-    regression = True
+class AUHead:
+    """Shared by the AU tasks: one linear output per AU of the dataset (``info.au_codes``)."""
+
+    info: Any
+    n: int
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info, self.n = info, int(train["au"].shape[1])
@@ -44,6 +43,14 @@ class ActionUnits(Task):
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
         return linear_head(spec.pooled_dim, self.n)
+
+
+@register_task("au", description="AU intensity: ICC(3,1), Pearson r, MAE per AU (+ occurrence F1 at >= 1)")
+class ActionUnits(AUHead, Task):
+    name = "au"
+    needs = frozenset({"au"})
+    primary = ("icc", "max")
+    regression = True
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         return batch["au"] / MAX_INTENSITY

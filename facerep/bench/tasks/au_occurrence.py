@@ -10,24 +10,16 @@ import numpy as np
 import torch
 
 from .. import metrics as M
-from ..heads import linear_head
 from . import register_task
-from ._base import BinaryLabelsTask, HeadSpec, to_numpy
-from .au import au_names, nanmean
+from ._base import BinaryLabelsTask, to_numpy
+from .au import AUHead, nanmean
 
 
 @register_task("au_occurrence", description="AU occurrence: F1 per AU and mean F1")
-class ActionUnitOccurrence(BinaryLabelsTask):
+class ActionUnitOccurrence(AUHead, BinaryLabelsTask):
     name = "au_occurrence"
     needs = frozenset({"au"})
     primary = ("f1", "max")
-
-    def setup(self, info: Any, train: dict[str, Any]) -> None:
-        self.info, self.n = info, int(train["au"].shape[1])
-        self.names = au_names(info, self.n)
-
-    def build_head(self, spec: HeadSpec) -> torch.nn.Module:
-        return linear_head(spec.pooled_dim, self.n)
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         au = batch["au"]
