@@ -42,6 +42,7 @@ from .renderer import render
 from .vary import apply_vary, check_vary
 from .video import clip_scene
 
+_BOX_POINTS = np.concatenate([np.arange(17), T.FOREHEAD])  # the face box: jaw and forehead points
 _LIMITS: dict[str, tuple[float, float]] = {
     "ids": (1, 10**7), "per_id": (1, 10**6), "size": (32, 1024), "video_frames": (0, 10**4),
     "yaw": (0, 60), "pitch": (0, 40), "roll": (0, 45), "seed": (0, 2**32 - 1),
@@ -142,15 +143,16 @@ def make_sample(ip: IdentityParams, scene: SceneParams, size: int, identity: int
     """Render and label one face."""
     r = render(ip, scene, size)
     pts = r.points
-    face = pts[list(range(17)) + list(T.FOREHEAD), :2]
-    (x0, y0), (x1, y1) = np.clip(face.min(0), 0, size - 1), np.clip(face.max(0), 0, size - 1)
+    face = pts[_BOX_POINTS, :2]
+    x0, y0, x1, y1 = (min(max(v, 0.0), size - 1.0) for v in face.min(0).tolist() + face.max(0).tolist())
     v, a = valence_arousal(scene)
     gap = float(r.shape[66, 1] - r.shape[62, 1])
+    lm3 = pts[:T.N68].astype(np.float32)
     return FaceSample(
-        image=r.image, identity=identity, landmarks2d=pts[:T.N68, :2].astype(np.float32),
-        landmarks3d=pts[:T.N68].astype(np.float32), mask=r.mask, au=scene.au.astype(np.float32),
+        image=r.image, identity=identity, landmarks2d=lm3[:, :2].copy(), landmarks3d=lm3, mask=r.mask,
+        au=scene.au.astype(np.float32),
         expression=scene.expression, valence=v, arousal=a, attributes=attributes(ip, scene, gap),
-        pose=np.asarray(scene.pose, np.float32), box=(float(x0), float(y0), float(x1), float(y1)),
+        pose=np.asarray(scene.pose, np.float32), box=(x0, y0, x1, y1),
         subject=f"synth_{identity:06d}", video=video, frame=frame, path=path, groups=groups(ip))
 
 

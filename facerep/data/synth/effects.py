@@ -42,17 +42,16 @@ LIGHT_STEPS = 0.05  # light gradients are quantised to this step (a bank of gain
 
 @lru_cache(maxsize=8)
 def banks(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(textures [8, S+PAD, S+PAD, 3] uint8 grey, noise [4, S+PAD, S+PAD, 3] uint8 = 128 + 32 N(0, 1))."""
+    """(textures [8, S+PAD, S+PAD] uint8 grey, noise [4, S+PAD, S+PAD, 3] uint8 = 128 + 32 N(0, 1))."""
     n = size + PAD
     r = np.random.default_rng(20260101)
     tex = np.stack([_texture(k, n, r) for k in range(N_TEXTURES)])
     lo, hi = tex.min(axis=(1, 2), keepdims=True), tex.max(axis=(1, 2), keepdims=True)
     tex = np.round((tex - lo) / np.maximum(hi - lo, 1e-6) * 255).astype(np.uint8)
-    tex3 = np.ascontiguousarray(np.repeat(tex[..., None], 3, axis=3))
     noise = np.clip(128 + NOISE_SD * r.standard_normal((N_NOISE, n, n, 3)), 0, 255).round().astype(np.uint8)
-    for a in (tex3, noise):
+    for a in (tex, noise):
         a.setflags(write=False)
-    return tex3, noise
+    return tex, noise
 
 
 @lru_cache(maxsize=512)
@@ -65,13 +64,17 @@ def gain_field(size: int, qx: int, qy: int) -> np.ndarray:
     return field
 
 
+_RAMP = np.linspace(0.0, 1.0, 256)[:, None, None]  # [256, 1, 1] colour-map positions
+
+
 def background(scene: SceneParams, size: int) -> np.ndarray:
-    """[S, S, 3] uint8 canvas: a bank texture mapped between the scene's two colours (one LUT pass)."""
+    """[S, S, 3] uint8 canvas: a grey bank texture mapped between the scene's two colours by a 256-entry
+    colour map (``cv2.applyColorMap`` with a user map: one pass, about twice as fast as a 3-channel LUT)."""
     tex = banks(size)[0][scene.bg_index % N_TEXTURES]
     oy, ox = scene.bg_offset
-    c1, c2 = (np.asarray(c, np.float64) for c in scene.bg_rgb)
-    lut = np.round(c1 + np.linspace(0.0, 1.0, 256)[:, None] * (c2 - c1)).astype(np.uint8)[None]
-    return cv2.LUT(tex[oy:oy + size, ox:ox + size], lut)
+    c1, c2 = np.array(scene.bg_rgb, np.float64)
+    cmap = (c1 + _RAMP * (c2 - c1)).round().astype(np.uint8)  # [256, 1, 3]
+    return cv2.applyColorMap(tex[oy:oy + size, ox:ox + size], cmap)
 
 
 def finish(canvas: np.ndarray, scene: SceneParams) -> np.ndarray:

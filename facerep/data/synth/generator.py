@@ -42,11 +42,31 @@ _SKIN = np.array([[246, 214, 190], [226, 184, 152], [198, 146, 108], [150, 102, 
 SKIN_PALETTE = _SKIN  # light -> dark anchor colours of the skin tone axis
 _IRIS = ((70, 50, 30), (40, 30, 25), (70, 110, 150), (80, 120, 80), (110, 80, 50))
 _AU_INDEX = {code: k for k, code in enumerate(DISFA_AUS)}
+# per expression id: (AU indices, weights) of its prototype, as arrays
+_PROTO_ARRAYS = [(np.array([_AU_INDEX[c] for c in PROTOTYPES[e]], np.intp), np.array(list(PROTOTYPES[e].values())))
+                 for e in EXPRESSIONS8]
+_CONTEMPT = EXPRESSIONS8.index("contempt")
 
 
 def rng_for(seed: int, *keys: int) -> np.random.Generator:
     """A generator that depends only on (seed, keys)."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, *(int(k) for k in keys)])
+    words = [int(seed) & 0xFFFFFFFF, *(int(k) for k in keys)]
+    if all(0 <= w <= 0xFFFFFFFF for w in words):  # the list's entropy words, without its slow coercion
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(words, np.uint32))))
+    return np.random.default_rng(words)
+
+
+_HALF_TOPS = np.array([16, 48], np.uint64)  # shifts to the top 16 bits of the low and the high 32-bit half
+
+
+def uint16s(r: np.random.Generator, n: int) -> list[int]:
+    """``r.integers(0, 1 << 16, n).tolist()`` for even n: the same numbers and generator state, read
+    directly from the bit generator (``integers`` spends most of its time in argument handling). numpy
+    draws each value from one 32-bit word, the low then the high half of each 64-bit output, by Lemire's
+    multiply-shift, which for a power-of-two range is the word's top 16 bits and never rejects
+    (tests/data/synth/test_synth_dataset.py checks the match)."""
+    raw = r.bit_generator.random_raw(n // 2)
+    return ((raw[:, None] >> _HALF_TOPS) & 0xFFFF).ravel().tolist()
 
 
 def _skin_rgb(tone: float, r: np.random.Generator) -> tuple[int, int, int]:
@@ -93,17 +113,25 @@ class PoseRange:
 
 def expression_aus(expression: int, strength: float, r: np.random.Generator) -> np.ndarray:
     """AU intensities [12] (0-5) of an expression at a strength, with small seeded noise."""
-    noise = r.normal(0.0, 1.0, 2 * len(DISFA_AUS))
+    return aus_from_noise(expression, strength, au_noise(r))
+
+
+def au_noise(r: np.random.Generator) -> np.ndarray:
+    """The standard normal draws [24] that :func:`aus_from_noise` turns into AU noise."""
+    return r.normal(0.0, 1.0, 2 * len(DISFA_AUS))
+
+
+def aus_from_noise(expression: int, strength: float, noise: np.ndarray) -> np.ndarray:
+    """AU intensities [12] from an expression, a strength and the draws [24] of :func:`au_noise`."""
     au = np.abs(noise[:12] * 0.15)
-    for code, w in PROTOTYPES[EXPRESSIONS8[expression]].items():
-        k = _AU_INDEX[code]
-        au[k] = 5.0 * w * strength + 0.2 * noise[12 + k]
-    return np.clip(au, 0.0, 5.0).astype(np.float32)
+    k, w = _PROTO_ARRAYS[expression]
+    au[k] = 5.0 * w * strength + 0.2 * noise[12 + k]
+    return au.clip(0.0, 5.0).astype(np.float32)
 
 
 def sample_expression(r: np.random.Generator) -> tuple[int, float]:
     """(expression id, strength): neutral 1/4 of the time, else one of the 7 basic ones."""
-    u = r.random(3)
+    u = r.random(3).tolist()
     if u[0] < 0.25:
         return 0, 0.0
     return 1 + int(u[1] * (len(EXPRESSIONS8) - 1)), float(0.35 + 0.65 * u[2])
@@ -113,12 +141,13 @@ def sample_scene(r: np.random.Generator, poses: PoseRange = PoseRange(), degrade
     """A random scene: expression, pose, framing, gaze, light, background and degradations."""
     expression, strength = sample_expression(r)
     au = expression_aus(expression, strength, r)
-    u = r.random(24)
-    ints = r.integers(0, 1 << 16, 16)
-    side = (1 if u[0] < 0.5 else -1) if EXPRESSIONS8[expression] == "contempt" else 0
+    ua = r.random(24)
+    u = ua.tolist()  # Python floats: cheaper scalar arithmetic, same values
+    ints = uint16s(r, 16)
+    side = (1 if u[0] < 0.5 else -1) if expression == _CONTEMPT else 0
     lim = np.array([poses.yaw, poses.pitch, poses.roll])
-    pose = ((2 * u[1:4] - 1) * lim).astype(np.float32)
-    col = (20 + ints[:9] % 216).tolist()
+    pose = ((2 * ua[1:4] - 1) * lim).astype(np.float32)
+    col = [20 + v % 216 for v in ints[:9]]
     return SceneParams(
         au=au, expression=expression, strength=strength, contempt_side=side, pose=pose, scale=0.25 + 0.05 * u[4],
         cx=0.5 + 0.08 * (u[5] - 0.5), cy=0.47 + 0.06 * (u[6] - 0.5), gaze=(2 * u[7] - 1, u[8] - 0.5),
@@ -133,24 +162,31 @@ def sample_scene(r: np.random.Generator, poses: PoseRange = PoseRange(), degrade
 
 def valence_arousal(scene: SceneParams) -> tuple[float, float]:
     v, a = CIRCUMPLEX[EXPRESSIONS8[scene.expression]]
-    return float(np.clip(v * scene.strength, -1, 1)), float(np.clip(a * scene.strength, -1, 1))
+    return min(max(float(v * scene.strength), -1.0), 1.0), min(max(float(a * scene.strength), -1.0), 1.0)
 
 
 def attributes(ip: IdentityParams, scene: SceneParams, mouth_gap: float) -> np.ndarray:
     """Binary attributes [len(ATTRIBUTES)] float32; ``mouth_gap`` = inner-lip opening in face units."""
-    au12 = float(scene.au[_AU_INDEX[12]])
-    vals = {
-        "smiling": au12 >= 1.5 and scene.contempt_side == 0, "mouth_open": mouth_gap > 0.03,
-        "eyeglasses": ip.glasses, "beard": ip.beard, "bangs": ip.bangs,
-        "dark_hair": ip.hair_colour in ("black", "brown") and ip.hair_style != "bald",
-        "blond_hair": ip.hair_colour == "blond" and ip.hair_style != "bald", "bald": ip.hair_style == "bald",
-        "long_hair": ip.hair_style == "long", "old": ip.old,
-    }
-    return np.array([float(vals[n]) for n in ATTRIBUTES], np.float32)
+    smiling = float(scene.au[_AU_INDEX[12]]) >= 1.5 and scene.contempt_side == 0
+    return np.array([smiling, mouth_gap > 0.03, *_identity_attributes(ip)], np.float32)
+
+
+@lru_cache(maxsize=1024)
+def _identity_attributes(ip: IdentityParams) -> tuple[bool, ...]:
+    """The attributes fixed by the identity: ATTRIBUTES[2:] in order."""
+    hair = ip.hair_style != "bald"
+    return (ip.glasses, ip.beard, ip.bangs, hair and ip.hair_colour in ("black", "brown"),
+            hair and ip.hair_colour == "blond", not hair, ip.hair_style == "long", ip.old)
 
 
 def groups(ip: IdentityParams) -> dict[str, str]:
+    """Subgroup labels of an identity (a fresh dict; the values are cached per identity)."""
+    return dict(_groups(ip))
+
+
+@lru_cache(maxsize=1024)
+def _groups(ip: IdentityParams) -> tuple[tuple[str, str], ...]:
     tone = "light" if ip.skin_tone < 1 / 3 else ("medium" if ip.skin_tone < 2 / 3 else "dark")
-    return {"skin_tone": tone, "hair": "none" if ip.hair_style == "bald" else ip.hair_colour,
-            "glasses": "yes" if ip.glasses else "no", "age": "old" if ip.old else "young",
-            "beard": "yes" if ip.beard else "no"}
+    return (("skin_tone", tone), ("hair", "none" if ip.hair_style == "bald" else ip.hair_colour),
+            ("glasses", "yes" if ip.glasses else "no"), ("age", "old" if ip.old else "young"),
+            ("beard", "yes" if ip.beard else "no"))

@@ -230,6 +230,7 @@ def _au_basis() -> np.ndarray:
 _REF = neutral_shape(IdentityParams())
 _RIGHT = np.nonzero((_REF[:, 0] > 0) & (PERM != np.arange(N_POINTS)))[0]  # built as mirror images
 AU_BASIS = _au_basis()
+_AU_BASIS_2D = AU_BASIS.reshape(len(DISFA_AUS), N_POINTS * 3)
 # (image-left, image-right) weights of each point, 0.5 on the midline: one-sided movements (contempt)
 _LEFT_W = np.where(_REF[:, 0] < 0, 1.0, np.where(_REF[:, 0] > 0, 0.0, 0.5))
 SIDE_WEIGHTS = (_LEFT_W, _LEFT_W[PERM])
@@ -240,9 +241,15 @@ def deform(shape: np.ndarray, au: np.ndarray, contempt_side: int = 0) -> np.ndar
     (+1 image-right, -1 image-left) AU12 moves only that side's lip corner (unilateral AU12)."""
     au = np.asarray(au, np.float64)
     if contempt_side == 0:
-        return shape + np.tensordot(au, AU_BASIS, axes=1)
+        return shape + _au_offsets(au)
     idx12 = DISFA_AUS.index(12)
     others = au.copy()
     others[idx12] = 0.0
     w = SIDE_WEIGHTS[1] if contempt_side > 0 else SIDE_WEIGHTS[0]
-    return shape + np.tensordot(others, AU_BASIS, axes=1) + (au[idx12] * w)[:, None] * AU_BASIS[idx12]
+    return shape + _au_offsets(others) + (au[idx12] * w)[:, None] * AU_BASIS[idx12]
+
+
+def _au_offsets(au: np.ndarray) -> np.ndarray:
+    """AU intensities [12] -> displacements [N_POINTS, 3]; the product ``np.tensordot(au, AU_BASIS, 1)``
+    computes, without its reshaping overhead."""
+    return np.dot(au[None, :], _AU_BASIS_2D).reshape(N_POINTS, 3)

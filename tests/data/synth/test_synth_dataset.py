@@ -107,3 +107,19 @@ def test_vary_beard_changes_only_the_beard_region():
         parse_synth_options("vary=nose")
     with pytest.raises(ConfigError, match="vary_levels=3"):
         parse_synth_options("vary=glasses,vary_levels=3")
+
+
+def test_fast_random_helpers_match_numpy():
+    """rng_for's uint32 fast path gives default_rng's streams; uint16s gives integers(0, 2**16), same state."""
+    from facerep.data.synth.generator import rng_for, uint16s
+
+    for keys in ((0, 5, 2), (2**32 - 1, 0, 3), (3, 2**40, 2), (7, 12, 4, 6)):
+        ref = np.random.default_rng([keys[0] & 0xFFFFFFFF, *keys[1:]])
+        assert np.array_equal(rng_for(*keys).random(8), ref.random(8))
+    for i in range(200):
+        a, b = rng_for(1, i, 2), rng_for(1, i, 2)
+        a.normal(size=i % 4)
+        b.normal(size=i % 4)
+        assert a.integers(0, 1 << 16, 16).tolist() == uint16s(b, 16)
+        assert a.bit_generator.state["state"] == b.bit_generator.state["state"]
+        assert a.integers(0, 1000, 3).tolist() == b.integers(0, 1000, 3).tolist()
