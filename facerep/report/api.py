@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import ReportConfig
 from ..errors import DataError
 from ..io import atomic_write_text
-from . import meta, plots, tables
+from . import meta, plots, sections, tables
 from .html import frame_table, render_page
 from .records import read_records
 
@@ -38,8 +38,9 @@ def compute_seconds(df: pd.DataFrame) -> pd.Series:
     return per_run.groupby("backbone")["seconds"].sum()
 
 
-def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int) -> tuple[str, list[str]]:
-    """The metadata section (HTML) and its Markdown lines."""
+def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bool = False) -> tuple[str, list[str]]:
+    """The metadata section (HTML) and its Markdown lines. ``shown``: the robustness/subgroup sections are there."""
+    where = "in the robustness / subgroup sections" if shown else "not shown here"
     src = []
     for p in paths:
         info = meta.sweep_info(p) if p.is_dir() else {}
@@ -50,9 +51,9 @@ def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int) -> tuple[
     seconds = seconds.rename("compute seconds (sum over runs)").to_frame()
     versions = pd.DataFrame([meta.versions()], index=["version"])
     html = ["<h3>Sources</h3>", frame_table(sources), (f"<p class='sub'>{len(df)} records used; {excluded} "
-                                                   "robustness/fairness records (corruption or group rows) not shown here.</p>"),
+                                                   f"robustness/fairness records (corruption or group rows) {where}.</p>"),
             "<h3>Compute time per backbone</h3>", frame_table(seconds), "<h3>Versions (report)</h3>", frame_table(versions)]
-    md = ["## Run metadata", "", f"- records used: {len(df)} (robustness/fairness rows not shown: {excluded})"]
+    md = ["## Run metadata", "", f"- records used: {len(df)} (robustness/fairness rows {where}: {excluded})"]
     md += [f"- source `{r['source']}`: sweep {r['sweep']}, cells {r['cells']}, wall time {r['wall time (s)']} s" for r in src]
     md += [f"- compute seconds, {b}: {s:.1f}" for b, s in seconds.iloc[:, 0].items()]
     md.append("- versions: " + ", ".join(f"{k} {v}" for k, v in meta.versions().items()))
@@ -74,8 +75,8 @@ def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int) -> tuple[
 
 def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, str]:
     """(HTML page, Markdown text) of the records under ``paths``."""
-    paths = [Path(p) for p in paths]
-    everything = load_results(paths)
+    roots = [Path(p) for p in paths]
+    everything = tables.label_variants(load_results(roots))
     df = tables.main_records(everything)
     if df.empty:
         raise DataError("no records to report (only robustness/fairness rows, or empty files)", str(paths[0]))
@@ -102,11 +103,13 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         rows = agg[agg["task"] == task]
         caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds"
         figures.append((str(task), caption, plots.to_data_uri(fig, cfg.figure_format, cfg.dpi)))
-    meta_html, meta_md = _meta_html(paths, df, len(everything) - len(tables.clean_rows(everything)))
+    extra_html, extra_md = sections.build_sections(everything, roots, cfg)
+    meta_html, meta_md = _meta_html(roots, df, len(everything) - len(tables.clean_rows(everything)), bool(extra_html))
     subtitle = (f"{len(backbones)} backbones × {agg['task'].nunique()} tasks, from {', '.join(map(str, paths))}; "
                 f"generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures, meta_html)
-    return page, "\n".join(md + [""] + meta_md) + "\n"
+    page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures, meta_html,
+                       extra_html)
+    return page, "\n".join(md + [""] + extra_md + meta_md) + "\n"
 
 
 def make_report(paths: Sequence[str | Path], out: str | Path = "report.html", cfg: ReportConfig | None = None) -> Path:

@@ -1,6 +1,6 @@
 """The report page: one self-contained HTML file (inline CSS, figures as data URIs, no script, no
 network). Few-shot figures are ``<figure class="fewshot" data-task=TASK>``; score tables are
-``<table class="scores">``."""
+``<table class="scores">``. The robustness and subgroup sections (``extra``) come from sections.py."""
 from __future__ import annotations
 
 from html import escape
@@ -17,6 +17,7 @@ figure img{display:block;max-width:100%} figcaption{font-size:12px;color:#555;te
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f6f6f6} td:first-child,th:first-child{text-align:left}
 td.best{font-weight:bold;background:#e7f5e7} td.best::after{content:" \\2605";color:#2a7a2a}
+.warn{color:#8a5a00;background:#fff6e0;border-left:3px solid #e0a800;padding:2px 8px;margin:.2em 0}
 pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:320px;font-size:12px} details{margin:.3em 0}
 """
 
@@ -34,6 +35,11 @@ def _table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls
     return f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def cells_table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls: str, caption: str = "") -> str:
+    """A table of text ``cells`` (index = first column) with ``best`` cells marked and a caption."""
+    return _table(cells, best, heads, cls, caption)
+
+
 def frame_table(df: pd.DataFrame, cls: str = "meta", max_rows: int = 50) -> str:
     """A plain table of ``df`` (first ``max_rows`` rows)."""
     shown = df.head(max_rows).astype(str)
@@ -43,8 +49,9 @@ def frame_table(df: pd.DataFrame, cls: str = "meta", max_rows: int = 50) -> str:
 
 
 def render_page(title: str, subtitle: str, summary_uri: str | None, summary: pd.DataFrame | None,
-                tables: list[dict[str, Any]], figures: list[tuple[str, str, str]], meta_html: str) -> str:
-    """The page. ``tables``: dicts (caption, cells, best, heads); ``figures``: (task, caption, data URI)."""
+                tables: list[dict[str, Any]], figures: list[tuple[str, str, str]], meta_html: str, extra: str = "") -> str:
+    """The page. ``tables``: dicts (caption, cells, best, heads); ``figures``: (task, caption, data URI);
+    ``extra``: HTML of further sections, placed before the run metadata."""
     parts = [f"<h1>{escape(title)}</h1><p class='sub'>{escape(subtitle)}</p>"]
     if summary_uri is not None and summary is not None:
         parts.append("<h2>Summary across tasks</h2>")
@@ -62,7 +69,7 @@ def render_page(title: str, subtitle: str, summary_uri: str | None, summary: pd.
     for task, caption, uri in figures:
         parts.append(f'<figure class="fewshot" data-task="{escape(task)}"><img alt="few-shot curve: {escape(task)}" '
                      f'src="{uri}"><figcaption>{escape(caption)}</figcaption></figure>')
-    parts.append("</div><h2>Run metadata</h2>" + meta_html)
+    parts.append("</div>" + extra + "<h2>Run metadata</h2>" + meta_html)
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from .tables import VARIANT_COLUMNS
+
 CONFIG_NAMES = ("config.yaml", "config.json", "sweep.json", "sweep_spec.yaml")
 
 
@@ -27,7 +29,7 @@ def versions() -> dict[str, str]:
 
 def find_configs(root: Path, limit: int = 20) -> list[tuple[Path, str]]:
     """``(path, text)`` of the config files right under ``root`` and one level below, at most ``limit``."""
-    found = []
+    found: list[tuple[Path, str]] = []
     for pattern in CONFIG_NAMES:
         for p in sorted(root.glob(pattern)) + sorted(root.glob(f"*/{pattern}")):
             if p.is_file() and len(found) < limit:
@@ -53,5 +55,32 @@ def skipped_samples(root: Path) -> pd.DataFrame:
         except (pd.errors.EmptyDataError, pd.errors.ParserError):
             continue
         df.insert(0, "file", str(p))
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def robustness_summaries(source: Path) -> pd.DataFrame:
+    """The bench's ``robustness.csv`` of a source (relative error increase per task and corruption, and whatever
+    else the bench wrote there), with a ``backbone`` column taken from the ``records.csv`` beside each file when the
+    file has none. A directory: its own ``robustness.csv``, else every one below it; a records file: the one beside it."""
+    if source.is_dir():
+        files = [source / "robustness.csv"] if (source / "robustness.csv").is_file() else sorted(source.rglob("robustness.csv"))
+    else:
+        files = [source.parent / "robustness.csv"] if (source.parent / "robustness.csv").is_file() else []
+    frames = []
+    for p in files:
+        try:
+            df = pd.read_csv(p)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError):
+            continue
+        rec = p.parent / "records.csv"
+        beside = pd.read_csv(rec, usecols=lambda c: c in ("backbone", *VARIANT_COLUMNS)) if rec.is_file() else None
+        if "backbone" not in df.columns:
+            names = beside["backbone"].astype(str).unique() if beside is not None and "backbone" in beside else []
+            df.insert(0, "backbone", " / ".join(sorted(names)) or "?")
+        for col in VARIANT_COLUMNS:  # how the run's heads were trained, when the run has one way
+            values = beside[col].dropna().unique() if beside is not None and col in beside else []
+            if col not in df.columns and len(values) == 1:
+                df[col] = values[0]
         frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -5,8 +5,8 @@ Files: ``records.csv`` and ``records.parquet`` in an output directory, written a
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 

@@ -16,6 +16,26 @@ TRIVIAL_MODE, TRIVIAL_LABEL = "trivial", "trivial baseline"
 GROUP_KEYS = ["task", "metric", "direction", "backbone", "mode", "x_kind", "x"]
 
 
+# record columns that say a run's heads were trained differently (bench --train-corruptions / --train-skew):
+# such runs are shown as their own line, "BACKBONE [LABEL: VALUE]"; "clean" / empty mean the default training
+VARIANT_COLUMNS = {"train_corruptions": "train", "train_skew": "skew"}
+
+
+def label_variants(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``backbone`` suffixed by the training variant of each row (see :data:`VARIANT_COLUMNS`), so that
+    runs of one backbone trained differently are never averaged together. Unchanged without those columns."""
+    out = df
+    for col, label in VARIANT_COLUMNS.items():
+        if col not in df.columns:
+            continue
+        v = df[col].fillna("").astype(str).str.strip()
+        mark = ~v.isin(["", "clean", "nan", "none"])
+        if mark.any():
+            out = out.copy() if out is df else out
+            out.loc[mark, "backbone"] = out.loc[mark, "backbone"].astype(str) + f" [{label}: " + v[mark] + "]"
+    return out
+
+
 def main_records(df: pd.DataFrame) -> pd.DataFrame:
     """Records of the main protocol (clean images, whole test set), trivial baselines as one backbone."""
     return _trivial_as_backbone(clean_rows(df))
@@ -87,14 +107,15 @@ def ci95(values: np.ndarray) -> tuple[float, float, float, int]:
     return mean, std, half, int(v.size)
 
 
-def aggregate(primary: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x)."""
+def aggregate(primary: pd.DataFrame, extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x, *extra_keys)."""
+    keys = [*GROUP_KEYS, *extra_keys]
     rows = []
-    for key, g in primary.groupby(GROUP_KEYS, sort=True):
+    for key, g in primary.groupby(keys, sort=True):
         values = g.groupby("seed")["value"].mean().to_numpy()  # one value per seed
         mean, std, half, n = ci95(values)
-        rows.append({**dict(zip(GROUP_KEYS, key)), "mean": mean, "std": std, "ci": half, "n_seeds": n})
-    return pd.DataFrame(rows, columns=[*GROUP_KEYS, "mean", "std", "ci", "n_seeds"])
+        rows.append({**dict(zip(keys, key)), "mean": mean, "std": std, "ci": half, "n_seeds": n})
+    return pd.DataFrame(rows, columns=[*keys, "mean", "std", "ci", "n_seeds"])
 
 
 def best_mask(values: pd.Series, direction: str) -> pd.Series:
@@ -169,7 +190,8 @@ def wide_table(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str
 def markdown_table(cells: pd.DataFrame, best: pd.DataFrame, heads: list[str], index_name: str = "backbone") -> str:
     """A GitHub-flavoured Markdown table; best entries in bold."""
     lines = ["| " + " | ".join([index_name, *heads]) + " |", "|" + "---|" * (len(heads) + 1)]
-    for name, row in cells.iterrows():
-        vals = [f"**{v}**" if best.loc[name, c] else str(v) for c, v in row.items()]
+    flags = best.reindex(columns=cells.columns).to_numpy(bool)  # positional: the index may repeat
+    for (name, row), marks in zip(cells.iterrows(), flags):
+        vals = [f"**{v}**" if mark else str(v) for v, mark in zip(row, marks)]
         lines.append("| " + " | ".join([str(name), *vals]) + " |")
     return "\n".join(lines)

@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facerep.report.api import make_report
-
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1280,2600"]
+         "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1280,7000"]
 TAB_BLUE, TAB_ORANGE = (31, 119, 180), (255, 127, 14)  # matplotlib's first two line colours
+SET2 = ((102, 194, 165), (252, 141, 98), (141, 160, 203))  # the subgroup bars' colours
 
 
 def chromium() -> str:
@@ -52,19 +51,22 @@ def console_messages(log: str) -> list[str]:
     return re.findall(r":CONSOLE[^\]]*\] (.*)", log)
 
 
-def test_report_renders_in_chromium(records_dir: Path, tmp_path: Path) -> None:
+def test_report_renders_in_chromium(axis_report: Path, tmp_path: Path) -> None:
+    """One page with every section (few-shot curves, tables, degradation curves, subgroup bars), one launch."""
     control = tmp_path / "control.html"  # the log check must see a console error when there is one
     control.write_text("<!DOCTYPE html><html><body><script>console.error('control-error')</script></body></html>")
     assert any("control-error" in m for m in console_messages(render(control, tmp_path / "c.png", tmp_path)))
 
-    page = make_report([records_dir], tmp_path / "report.html")
+    page = axis_report
     text = page.read_text()
     assert len(re.findall(r'<figure class="fewshot"', text)) == 3 and '<table class="scores">' in text
+    assert len(re.findall(r'<figure class="degradation"', text)) == 3 and '<table class="degradation">' in text
+    assert len(re.findall(r'<figure class="groups"', text)) == 3 and "class='warn'" in text
     log = render(page, tmp_path / "shot.png", tmp_path)
     assert console_messages(log) == [], console_messages(log)
     img = np.asarray(Image.open(tmp_path / "shot.png").convert("RGB")).astype(int)
-    assert img.shape[0] >= 2000
-    for color in (TAB_BLUE, TAB_ORANGE):  # the curves of both backbones are drawn on the page
+    assert img.shape[0] >= 6000
+    for color in (TAB_BLUE, TAB_ORANGE, *SET2):  # the curves of both backbones and the subgroup bars are drawn
         near = (np.abs(img - np.array(color)).sum(axis=2) < 40).sum()
         assert near > 500, (color, near)
     assert (img.sum(axis=2) < 600).mean() > 0.02  # not a blank page

@@ -96,6 +96,8 @@ def test_single_backbone_and_svg(tmp_path: Path) -> None:
     write_records(df[df.backbone != "random:timm:resnet18"], tmp_path / "one")
     out = make_report([tmp_path / "one"], tmp_path / "one.html", ReportConfig(figure_format="svg", markdown=False))
     page = out.read_text()
-    assert page.count("data:image/svg+xml;base64,") == len(TASKS) + 1  # + the summary (with the trivial baseline)
+    # few-shot curves + the summary (with the trivial baseline) + a degradation figure per task (its blur row)
+    assert page.count("data:image/svg+xml;base64,") == 2 * len(TASKS) + 1
+    assert page.count('<figure class="degradation"') == len(TASKS) and '<figure class="groups"' not in page
     assert not out.with_suffix(".md").exists()
     assert set(BACKBONES) - {"random:timm:resnet18"} <= set(re.findall(r"<td>([^<]+)</td>", page))
