@@ -5,8 +5,9 @@
   regression), ``conv1x1_head`` (per-cell classifier on the grid; a 1×1 conv commutes with bilinear upsampling,
   so this is the "1×1 conv on upsampled maps"), :class:`EmbeddingHead` (projection + cosine classifier).
 - :func:`fit_ridge`: closed-form ridge regression (regression tasks, linear mode) with the penalty chosen by
-  exact leave-one-out error over a fixed grid -- no learning rate, no steps, deterministic.
-- :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (classification tasks, fine-tuning).
+  exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps, deterministic.
+- :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense classification,
+  fine-tuning); classification tasks marked ``closed_form`` use a ridge classifier in linear mode instead.
 - :func:`knn_vote`: cosine kNN with temperature-weighted votes (``--mode knn``).
 """
 from __future__ import annotations
@@ -46,14 +47,30 @@ class Standardize(nn.Module):
 
 
 class ProbeHead(nn.Module):
-    """Standardisation followed by a linear ``core``; ``last`` is the core's final Linear / Conv layer."""
+    """Standardisation followed by a linear ``core``; ``last`` is the core's final Linear layer. ``per_cell``: the
+    core applies ``last`` to every grid cell of [N, C, G, G] (so ridge fits rows of cells, not of samples)."""
 
-    def __init__(self, core: nn.Module, last: nn.Module) -> None:
+    def __init__(self, core: nn.Module, last: nn.Module, per_cell: bool = False) -> None:
         super().__init__()
-        self.norm, self.core, self.last = Standardize(), core, last
+        self.norm, self.core, self.last, self.per_cell = Standardize(), core, last, per_cell
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.core(self.norm(x))
+
+    def rows(self, x: torch.Tensor) -> torch.Tensor:
+        """The design (or target) rows ``last`` sees: [N, ...] -> [N, D], or [N, C, G, G] -> [N·G·G, C] per cell."""
+        return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1]) if self.per_cell else x.reshape(len(x), -1)
+
+
+class ChannelLinear(nn.Module):
+    """A 1×1 convolution as a Linear over the channel axis: [N, C, H, W] -> [N, out, H, W]."""
+
+    def __init__(self, layer: nn.Linear) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
 def linear_head(in_dim: int, out_dim: int) -> ProbeHead:
@@ -69,9 +86,9 @@ def spatial_linear_head(channels: int, grid: int, out_dim: int) -> ProbeHead:
 
 
 def conv1x1_head(channels: int, n_classes: int) -> ProbeHead:
-    """[N, C, G, G] -> logits [N, n_classes, G, G]."""
-    layer = nn.Conv2d(channels, n_classes, kernel_size=1)
-    return ProbeHead(layer, layer)
+    """[N, C, G, G] -> logits [N, n_classes, G, G] (a 1×1 conv, fitted per cell)."""
+    layer = nn.Linear(channels, n_classes)
+    return ProbeHead(ChannelLinear(layer), layer, per_cell=True)
 
 
 class EmbeddingHead(ProbeHead):
@@ -88,47 +105,117 @@ class EmbeddingHead(ProbeHead):
         return self.scale * F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
 
 
-def _loo_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor) -> float:
-    """The ridge penalty of RIDGE_GRID with the smallest exact leave-one-out squared error.
-    u: [N, r] left singular vectors and s2: [r] squared singular values of the centred design; yc: [N, T]."""
-    uty = u.T @ yc
+def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None) -> float:
+    """The ridge penalty of RIDGE_GRID with the smallest exact held-out squared error: leave-one-*group*-out when
+    ``groups`` [N] (identity / subject / video ids) has at least two groups, else leave-one-out.
+    u: [N, r] left singular vectors and s2: [r] squared singular values of the centred design; yc: [N, T].
+
+    The fit has an unpenalised intercept, so its hat matrix is H = 11ᵀ/N + U diag(s²/(s²+λ)) Uᵀ (the centred design
+    is orthogonal to the constant column); the residuals of the fit without group g are (I - H_gg)⁻¹ (y_g - ŷ_g)
+    (the block form of the PRESS identity), so no refit is needed. Leaving the 11ᵀ/N term out would be wrong:
+    the centred rows sum to zero, so a held-out group is a linear combination of the others. Holding out whole
+    identities matters: with several images per person, leave-one-out rewards memorising identities and picks a
+    penalty that is far too small for unseen people."""
     base = float(s2.mean()) if s2.numel() else 1.0
-    best, best_err = RIDGE_GRID[-1] * base, float("inf")
-    for k in RIDGE_GRID:
-        lam = k * base
-        shrink = s2 / (s2 + lam)  # eigenvalues of the hat matrix
-        fitted = u @ (shrink[:, None] * uty)
-        h = (u ** 2) @ shrink
-        err = float((((yc - fitted) / (1.0 - h).clamp(min=1e-6)[:, None]) ** 2).mean())
-        if err < best_err:
-            best, best_err = lam, err
-    return best
+    errors = {k * base: _cv_errors(u, s2, yc, groups, k * base) for k in RIDGE_GRID}
+    return min(errors, key=lambda lam: (errors[lam], -lam))  # ties: the larger penalty
+
+
+def _cv_errors(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, lam: float) -> float:
+    """Mean squared held-out residual of ridge with penalty ``lam`` (see :func:`_cv_lambda`)."""
+    n = len(yc)
+    shrink = s2 / (s2 + lam)  # eigenvalues of the penalised part of the hat matrix
+    resid = yc - u @ (shrink[:, None] * (u.T @ yc))
+    blocks = _group_blocks(groups, n)
+    if blocks is None:
+        h = (u ** 2) @ shrink + 1.0 / n
+        return float(((resid / (1.0 - h).clamp(min=1e-6)[:, None]) ** 2).mean())
+    held = torch.empty_like(resid)
+    for rows in blocks:
+        ug = u[rows]
+        a = torch.eye(len(rows), dtype=u.dtype) - (ug * shrink) @ ug.T - 1.0 / n
+        held[rows] = torch.linalg.solve(a, resid[rows])
+    return float((held ** 2).mean())
+
+
+def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | None:
+    """Row indices of each group, or None (leave-one-out) without groups or with fewer than two."""
+    if groups is None:
+        return None
+    g = np.asarray(groups)
+    if len(g) != n:
+        raise ValueError(f"groups has {len(g)} entries for {n} samples")
+    uniq, inv = np.unique(g, return_inverse=True)
+    if len(uniq) < 2 or len(uniq) == n:
+        return None
+    order = np.argsort(inv, kind="stable")
+    splits = np.cumsum(np.bincount(inv))[:-1]
+    return [torch.from_numpy(b) for b in np.split(order, splits)]
 
 
 @torch.no_grad()
-def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Closed-form ridge regression of ``y`` [N, T] (NaN = missing, filled with the column mean) on the
-    standardised, flattened ``x`` [N, ...]; sets ``head.last`` (a Linear). Returns the chosen penalty.
-    Solved through the eigendecomposition of the N×N Gram matrix (or the D×D covariance when D < N)."""
+def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndarray | None = None) -> float:
+    """Closed-form ridge regression (unpenalised intercept) of ``y`` on the standardised ``x``, one row per sample
+    ([N, ...] flattened) or per grid cell for ``per_cell`` heads ([N, C, G, G] -> [N·G·G, C], targets likewise;
+    cells whose targets are all 0 or NaN are left out). NaN targets are missing and filled with the column mean.
+    Sets ``head.last``; returns the chosen penalty.
+
+    The penalty is chosen over RIDGE_GRID (× the mean squared singular value) by held-out error, holding out whole
+    ``groups`` (identities, subjects or videos; [N]) when given: with at most as many rows as features, exactly
+    (:func:`_cv_lambda`, through the eigendecomposition of the Gram matrix); with more rows, by 5-fold
+    cross-validation from per-fold sufficient statistics (:func:`_kfold_lambda`), so memory stays O(D²)."""
     head.norm.fit(x)
-    xs = head.norm(x).reshape(len(x), -1).double()
-    yt = y.reshape(len(y), -1).double()
-    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0)
+    xs, yt = head.rows(head.norm(x)).double(), head.rows(y).double()
+    if head.per_cell:
+        keep = torch.nan_to_num(yt).abs().sum(1) > 0
+        cells = len(xs) // max(1, len(x))
+        xs, yt = xs[keep], yt[keep]
+        groups = None if groups is None else np.repeat(np.asarray(groups), cells)[keep.numpy()]
+    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
-    mean_x = xs.mean(0)
+    mean_x = xs.mean(0) if len(xs) else torch.zeros(xs.shape[1], dtype=xs.dtype)
     xc = xs - mean_x
     w, lam = torch.zeros(xs.shape[1], yt.shape[1], dtype=torch.float64), float("inf")
-    if len(x) >= 2:
-        dual = xc.shape[0] <= xc.shape[1]
-        s2, vecs = torch.linalg.eigh(xc @ xc.T if dual else xc.T @ xc)
-        keep = s2 > s2.max() * 1e-10
-        s2, vecs = s2[keep], vecs[:, keep]
-        u = vecs if dual else xc @ vecs / s2.sqrt()  # left singular vectors [N, r]
-        lam = _loo_lambda(u, s2, yc)
+    if len(xc) >= 2 and len(xc) <= xc.shape[1]:
+        s2, vecs = torch.linalg.eigh(xc @ xc.T)
+        keep_s = s2 > s2.max() * 1e-10
+        s2, u = s2[keep_s], vecs[:, keep_s]  # u: left singular vectors [N, r]
+        lam = _cv_lambda(u, s2, yc, groups)
         w = xc.T @ (u @ ((u.T @ yc) / (s2 + lam)[:, None]))  # = V diag(s / (s² + λ)) Uᵀ y
+    elif len(xc) >= 2:
+        gram = xc.T @ xc
+        lam = _kfold_lambda(xc, yc, groups, float(torch.linalg.eigvalsh(gram).clamp(min=0).mean()))
+        w = torch.linalg.solve(gram + lam * torch.eye(len(gram), dtype=gram.dtype), xc.T @ yc)
     head.last.weight.copy_(w.T.float())
     head.last.bias.copy_((mean_y - mean_x @ w).float())
     return lam
+
+
+def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, base: float,
+                  folds: int = 5) -> float:
+    """RIDGE_GRID penalty (× ``base``) with the smallest 5-fold held-out squared error, folds made of whole groups
+    (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own intercept) and error
+    come from sufficient statistics of [x, 1] and y, so no N×N or N×D copy is made. xc: [N, D]; yc: [N, T]."""
+    n, d = xc.shape
+    key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(n)
+    fold = torch.from_numpy(key % folds)
+    xa = torch.cat([xc, torch.ones(n, 1, dtype=xc.dtype)], 1)
+    stats = []
+    for f in range(folds):
+        m = fold == f
+        if m.any():
+            stats.append((xa[m].T @ xa[m], xa[m].T @ yc[m], float((yc[m] ** 2).sum())))
+    a_all, b_all = sum(s[0] for s in stats), sum(s[1] for s in stats)
+    penalty = torch.eye(d + 1, dtype=xc.dtype)
+    penalty[d, d] = 0.0  # the intercept is not penalised
+    errors = {}
+    for k in RIDGE_GRID:
+        lam, err = k * base, 0.0
+        for a_f, b_f, yy_f in stats:
+            w = torch.linalg.lstsq(a_all - a_f + lam * penalty, b_all - b_f).solution
+            err += yy_f - 2.0 * float((w * b_f).sum()) + float((w * (a_f @ w)).sum())  # ‖y_f - x_f w‖²
+        errors[lam] = err / yc.numel()
+    return min(errors, key=lambda lam: (errors[lam], -lam))
 
 
 def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor,
@@ -136,11 +223,15 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
                  bias: torch.Tensor | None = None) -> None:
     """AdamW on ``loss_fn(head(x_b), y_b)``: full batch when ``batch`` is 0 or >= N, else seeded mini-batches.
     x: [N, ...] features; y: [N, ...] targets. ``bias`` (optional) initialises ``head.last.bias``."""
+    forward: Callable[[torch.Tensor], torch.Tensor] = head
     if isinstance(head, ProbeHead):
         head.norm.fit(x)
         if bias is not None:
             with torch.no_grad():
                 head.last.bias.copy_(bias)
+        with torch.no_grad():
+            x = head.norm(x)  # the statistics are fixed: standardise once, train the core
+        forward = head.core
     opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     n = len(x)
@@ -149,23 +240,35 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
     for _ in range(steps):
         idx = None if full else torch.randperm(n, generator=gen)[:batch]
         xb, yb = (x, y) if idx is None else (x[idx], y[idx])
-        loss = loss_fn(head(xb), yb)
+        loss = loss_fn(forward(xb), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     head.eval()
 
 
-def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Any, seed: int) -> None:
-    """Fit a task's head on features: ridge in closed form for regression tasks, else AdamW on the task's loss.
-    x: [N, ...] features; y: [N, ...] head-space targets."""
+def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Any, seed: int,
+             groups: np.ndarray | None = None) -> bool:
+    """Fit a task's head on features. x: [N, ...] features; y: [N, ...] head-space targets; ``groups`` [N]: the
+    identity (subject, video) of each sample, for leave-one-group-out penalty selection.
+
+    - regression tasks: ridge in closed form on the targets;
+    - classification tasks with ``closed_form`` in linear mode: a ridge classifier, i.e. ridge on
+      ``task.vote_targets(y)`` (one-hot / 0-1 columns); the head then outputs scores, which the caller maps to
+      head space with ``task.from_scores`` -- returns True in that case;
+    - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``)."""
     torch.manual_seed(seed)
+    scored = False
     if task.regression and isinstance(head, ProbeHead):
-        fit_ridge(head, x, y)
+        fit_ridge(head, x, y, groups)
+    elif getattr(task, "closed_form", False) and cfg.mode == "linear" and isinstance(head, ProbeHead):
+        fit_ridge(head, x, task.vote_targets(y), groups)
+        scored = True
     else:
         fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=cfg.head_steps, lr=cfg.head_lr,
                      weight_decay=cfg.head_weight_decay, batch=cfg.head_batch, seed=seed)
     head.eval()
+    return scored
 
 
 def fan_in(head: nn.Module) -> int:

@@ -42,3 +42,68 @@ def test_knn_vote_weights_nearest_neighbours():
     out = knn_vote(x_train, votes, torch.tensor([[1.0, 0.05]]), k=3, temperature=0.07)
     assert out.shape == (1, 1)
     assert float(out[0, 0]) > 0.99  # the NaN vote is left out, the far neighbour barely counts
+
+
+def _brute_force_group_error(x, y, groups, lam):
+    """Held-out squared error of ridge refitted without each group (the definition _cv_lambda computes)."""
+    import numpy as np
+
+    xs = (x - x.mean(0)) / x.std(0, unbiased=False)
+    err = []
+    for g in np.unique(groups):
+        tr, te = torch.from_numpy(groups != g), torch.from_numpy(groups == g)
+        xtr, ytr = xs[tr], y[tr]
+        mx, my = xtr.mean(0), ytr.mean(0)
+        w = torch.linalg.solve((xtr - mx).T @ (xtr - mx) + lam * torch.eye(x.shape[1], dtype=x.dtype),
+                               (xtr - mx).T @ (ytr - my))
+        err.append(((xs[te] - mx) @ w + my - y[te]) ** 2)
+    return float(torch.cat(err).mean())
+
+
+def test_leave_one_group_out_matches_refitting_without_each_group():
+    """The block PRESS identity in _cv_lambda equals refitting (with an intercept) without each group, for every
+    penalty of the grid (standardisation held fixed)."""
+    import numpy as np
+
+    from facerep.bench.heads import RIDGE_GRID, _cv_errors, _cv_lambda
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 12, generator=gen, dtype=torch.float64)
+    y = x[:, :2] @ torch.randn(2, 3, generator=gen, dtype=torch.float64) + torch.randn(40, 3, generator=gen,
+                                                                                         dtype=torch.float64)
+    groups = np.repeat(np.arange(10), 4)
+    xs = (x - x.mean(0)) / x.std(0, unbiased=False)
+    xc, yc = xs - xs.mean(0), y - y.mean(0)
+    s2, v = torch.linalg.eigh(xc.T @ xc)
+    u = xc @ v / s2.sqrt()
+    base = float(s2.mean())
+    errors = {k * base: _brute_force_group_error(x, y, groups, k * base) for k in RIDGE_GRID}
+    for lam, err in errors.items():
+        only = _cv_errors(u, s2, yc, groups, lam)
+        assert abs(only - err) < 1e-9 * err
+    assert _cv_lambda(u, s2, yc, groups) == min(errors, key=errors.get)
+
+
+def test_identity_groups_stop_ridge_memorising_people():
+    """Targets that are a per-person constant, unrelated to anything shared across people: leave-one-out rewards
+    memorising each person (small penalty), leave-one-identity-out sees that nothing transfers (large penalty),
+    and on new people the grouped fit is closer to the mean predictor's error."""
+    import numpy as np
+
+    gen = torch.Generator().manual_seed(1)
+    n_id, per = 30, 6
+    person = torch.randn(n_id, 50, generator=gen)
+    value = torch.randn(n_id, 1, generator=gen)
+    groups = np.repeat(np.arange(n_id), per)
+    x = person[groups] + 0.1 * torch.randn(n_id * per, 50, generator=gen)
+    y = value[groups]
+    new_people = torch.randn(20, 50, generator=gen)
+    new_y = torch.randn(20, 1, generator=gen)
+    head_loo, head_grp = linear_head(50, 1), linear_head(50, 1)
+    lam_loo = fit_ridge(head_loo, x, y)
+    lam_grp = fit_ridge(head_grp, x, y, groups)
+    assert lam_grp > 100 * lam_loo
+    with torch.no_grad():
+        err_loo = float(((head_loo(new_people) - new_y) ** 2).mean())
+        err_grp = float(((head_grp(new_people) - new_y) ** 2).mean())
+    assert err_grp < err_loo

@@ -44,6 +44,8 @@ class Task:
     primary: ClassVar[tuple[str, str]] = ("", "max")  # (metric, "min" | "max")
     input: ClassVar[str] = "pooled"  # "pooled" [N, D] or "dense" [N, C, G, G]
     regression: ClassVar[bool] = False  # linear heads fitted in closed form (ridge) instead of AdamW
+    closed_form: ClassVar[bool] = False  # linear mode: a ridge classifier on vote_targets, mapped by from_scores
+    holdout_groups: ClassVar[bool] = True  # ridge penalties chosen holding out whole identities (else single samples)
     knn: ClassVar[bool] = True  # supports --mode knn (global tasks)
     shots_by: ClassVar[str] = "identity"  # "class" (per class id) or "identity" for --shots and stratification
     subset_groups: ClassVar[bool] = False  # fractions take whole identities (recognition)
@@ -101,6 +103,10 @@ class Task:
     def from_votes(self, v: torch.Tensor) -> torch.Tensor:
         """kNN-averaged votes [N, T] -> head-space output."""
         return v
+
+    def from_scores(self, s: torch.Tensor) -> torch.Tensor:
+        """Ridge-classifier scores [N, T] (least-squares fits of ``vote_targets``) -> head-space output."""
+        return self.from_votes(s)
 
     def knn_predict(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
         """``--mode knn``: cosine kNN over pooled features, votes averaged (x_*: [N, D]) -> head-space output."""
@@ -176,7 +182,10 @@ def classification_trivial(y: torch.Tensor, n: int, n_classes: int) -> torch.Ten
 
 class BinaryLabelsTask(Task):
     """Shared head/loss/decoding of tasks with several independent 0/1 labels (NaN = unlabelled):
-    one logit per label, masked BCE, the majority value as the trivial baseline, decisions at logit 0."""
+    one logit per label, masked BCE, the majority value as the trivial baseline, decisions at logit 0 (for the
+    linear mode's ridge classifier: at a fitted score of 0.5)."""
+
+    closed_form = True
 
     def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
         return masked_bce(out, y)

@@ -1,5 +1,6 @@
-"""``expression``: expression classification with a linear softmax head on pooled features; when the training
-data has valence / arousal, the same head also regresses them (two extra outputs, MSE).
+"""``expression``: expression classification with a linear head on pooled features -- in linear mode a ridge
+classifier on one-hot targets (closed form, penalty by leave-one-identity-out error), when fine-tuning a softmax
+head (cross-entropy); when the training data has valence / arousal, the same head also regresses them.
 
 Metrics: ``accuracy``, ``macro_f1`` (unweighted over all expression classes of the dataset), the confusion matrix
 as ``confusion_<true>_<pred>`` counts (class ids), and when labelled ``ccc_valence``, ``ccc_arousal`` (Lin's CCC)
@@ -25,6 +26,7 @@ class Expression(Task):
     needs = frozenset({"expression"})
     primary = ("accuracy", "max")
     shots_by = "class"
+    closed_form = True
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -61,6 +63,10 @@ class Expression(Task):
 
     def from_votes(self, v: torch.Tensor) -> torch.Tensor:
         return torch.cat([torch.log(v[:, :self.n].clamp(min=1e-6)), v[:, self.n:]], 1)
+
+    def from_scores(self, s: torch.Tensor) -> torch.Tensor:
+        """Ridge scores of the one-hot columns are used as logits (argmax decides); valence/arousal as fitted."""
+        return s
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> dict[str, np.ndarray]:
         o = to_numpy(out)

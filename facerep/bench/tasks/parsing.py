@@ -1,6 +1,8 @@
 """``parsing``: per-pixel face parsing with a 1×1 conv on the cached dense grid (G×G logits, bilinearly upsampled;
 a 1×1 conv commutes with bilinear upsampling, so this is the "1×1 conv on upsampled maps"). The head is trained
-against the class histogram of each grid cell (soft labels, cheap); at test time logits are upsampled to the crop,
+against the class histogram of each grid cell (soft labels, cheap): in linear mode by ridge regression of the
+histograms on the cell's features (closed form, penalty by identity-grouped cross-validation), when fine-tuning
+by soft cross-entropy; at test time logits are upsampled to the crop,
 the arg-max mask is **warped back to original image pixels** (nearest; pixels outside the crop are predicted
 background) and scored against the original mask (pixels labelled 255 are ignored).
 
@@ -33,6 +35,7 @@ class Parsing(Task):
     primary = ("mean_f1", "max")
     input = "dense"
     knn = False
+    closed_form = True
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -69,6 +72,14 @@ class Parsing(Task):
         out = torch.full((n, self.n, *y_train.shape[2:]), -10.0)
         out[:, top] = 10.0
         return out
+
+    def vote_targets(self, y: torch.Tensor) -> torch.Tensor:
+        """The linear mode's ridge classifier fits the cell histograms themselves ([N, C, G, G])."""
+        return y
+
+    def from_scores(self, s: torch.Tensor) -> torch.Tensor:
+        """Fitted histograms are used as logits: the upsampled arg-max decides each pixel."""
+        return s
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> list[np.ndarray]:
         """Logits [N, C, G, G] -> arg-max masks in original image pixels (list of H_i × W_i uint8)."""

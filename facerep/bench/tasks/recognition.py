@@ -1,8 +1,11 @@
-"""``recognition``: train and test identities are disjoint. The head (a linear projection to a 128-d embedding and
-a cosine-softmax classifier over the training identities, scale 16) is trained on train identities; the test
-identities are compared by cosine similarity of their embeddings (``--mode knn``: of the raw pooled features).
+"""``recognition``: train and test identities are disjoint. The head is trained on train identities: in linear mode a
+least-squares (ridge) fit of one-hot training identities, whose centred scores are the embedding (closed form, the
+penalty chosen by leave-one-identity-out error); when fine-tuning, a linear projection to a 128-d embedding with a
+cosine-softmax classifier over the training identities (scale 16). Test identities are compared by cosine
+similarity of their embeddings (``--mode knn``: of the raw pooled features).
 
-Pairs: the dataset's own (``DatasetInfo.extra["pairs"]``: rows (index_i, index_j, same) in dataset indices) when
+Pairs: the dataset's own (``DatasetInfo.extra["pairs"]``: rows (index_i, index_j, same) in dataset indices, or the
+``pairs`` format's dict of arrays ``i``, ``j``, ``same``; only pairs of two test samples are kept) when
 it has them, else ``n_pairs`` balanced same/different pairs drawn among the test samples with ``split_seed``
 (:func:`facerep.data.splits.recognition_pairs`; the same pairs for every fraction and seed).
 Metrics: ``verification_accuracy`` (LFW 10-fold best-threshold protocol, primary) and its fold std, ``roc_auc``,
@@ -17,12 +20,14 @@ import torch
 from torch.nn import functional as F
 
 from ...data.splits import recognition_pairs
+from ...errors import DataError
 from .. import metrics as M
-from ..heads import EmbeddingHead
+from ..heads import EmbeddingHead, linear_head
 from . import register_task
 from ._base import HeadSpec, Task, to_numpy
 
 EMBED_DIM = 128
+N_FOLDS = 10  # folds of the LFW verification protocol
 
 
 @register_task("recognition", description="face recognition on disjoint identities: LFW verification, ROC AUC, TAR@FAR, rank-1")
@@ -31,6 +36,8 @@ class Recognition(Task):
     needs = frozenset({"identity"})
     primary = ("verification_accuracy", "max")
     subset_groups = True
+    closed_form = True  # linear mode: ridge to one-hot training identities; the fitted scores are the embedding
+    holdout_groups = False  # an unseen person's one-hot column cannot be fitted: hold out single images instead
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info, self.n = info, int(train["identity"].max()) + 1
@@ -39,7 +46,17 @@ class Recognition(Task):
         return to_numpy(batch["identity"])
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
+        if self.cfg.mode == "linear":
+            return linear_head(spec.pooled_dim, self.n)
         return EmbeddingHead(spec.pooled_dim, min(EMBED_DIM, spec.pooled_dim), self.n)
+
+    def vote_targets(self, y: torch.Tensor) -> torch.Tensor:
+        """One-hot training identities [N, n_ids] (the linear mode's least-squares targets)."""
+        return F.one_hot(y.long(), self.n).float()
+
+    def from_scores(self, s: torch.Tensor) -> torch.Tensor:
+        """Fitted identity scores, centred per face, are the embedding (a least-squares discriminant projection)."""
+        return s - s.mean(1, keepdim=True)
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         return batch["identity"].clone()
@@ -63,12 +80,17 @@ class Recognition(Task):
 
     def _pairs(self, ids: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         given = self.info.extra.get("pairs") if self.info is not None else None
+        if isinstance(given, dict):  # the pairs format's form: arrays i, j, same (, fold)
+            given = np.stack([np.asarray(given["i"]), np.asarray(given["j"]), np.asarray(given["same"])], axis=1)
         if given is not None:
             rows = np.asarray(given)
             pos = {int(d): k for k, d in enumerate(index)}
             keep = [r for r in rows if int(r[0]) in pos and int(r[1]) in pos]
-            i = np.array([pos[int(r[0])] for r in keep])
-            j = np.array([pos[int(r[1])] for r in keep])
+            if len(keep) < N_FOLDS:
+                raise DataError(f"only {len(keep)} of the dataset's {len(rows)} verification pairs have both images in "
+                                f"the test split; the {N_FOLDS}-fold verification protocol needs at least {N_FOLDS}")
+            i = np.array([pos[int(r[0])] for r in keep], dtype=np.int64)
+            j = np.array([pos[int(r[1])] for r in keep], dtype=np.int64)
             return i, j, np.array([bool(r[2]) for r in keep])
         _, counts = np.unique(ids, return_counts=True)
         same_max = int((counts * (counts - 1) // 2).sum())
@@ -79,7 +101,7 @@ class Recognition(Task):
         ids = target["ids"]
         i, j, same = self._pairs(ids, target["index"])
         scores = np.sum(pred[i] * pred[j], axis=1)
-        acc, acc_std = M.verification_accuracy(scores, same, n_folds=10)
+        acc, acc_std = M.verification_accuracy(scores, same, n_folds=N_FOLDS)
         out = {"verification_accuracy": acc, "verification_accuracy_std": acc_std, "roc_auc": M.roc_auc(scores, same),
                "tar@far=1e-2": M.tar_at_far(scores, same, 1e-2), "tar@far=1e-3": M.tar_at_far(scores, same, 1e-3)}
         _, first = np.unique(ids, return_index=True)
