@@ -12,6 +12,7 @@ from typing import Optional
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import FacerepError
@@ -100,7 +101,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         rc = get_app()(args=argv, standalone_mode=False)
     except FacerepError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)

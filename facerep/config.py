@@ -349,6 +349,9 @@ class BenchConfig:
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
     corruptions: list[str] = dataclasses.field(default_factory=list)  # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)
+    train_corruptions: list[str] = dataclasses.field(default_factory=list)  # same syntax: train on clean + these copies
+    reference_backbone: str = ""  # also run this backbone (same protocol); robustness.csv gets CE / mCE against it
+    train_skew: str = ""  # "ATTR=VALUE[:SHARE]": training split skewed to one subgroup (share 1.0 = only it)
     groups: list[str] = dataclasses.field(default_factory=list)  # subgroup attributes to break every metric down by
     group_bootstrap: int = 200  # bootstrap resamples of each group's 95 % CI
     trust_checkpoint: bool = False  # let file adapters fully unpickle a checkpoint (runs code from it!)

@@ -2,11 +2,14 @@
 
 Outputs in ``out``: ``records.csv`` / ``records.parquet`` (one row per run, task, dataset, mode, fraction, shots,
 seed and metric; per-seed values), ``summary.csv`` (mean, std and Student-t 95 % CI over seeds of every metric),
-``config.yaml`` (the resolved BenchConfig) and, with ``skip_bad``, ``skipped.csv``. Records are deterministic: the
+``config.yaml`` (the resolved BenchConfig), with ``skip_bad`` ``skipped.csv``, and with ``corruptions``
+``robustness.csv`` (:func:`facerep.bench.robustness.degradation`; CE / mCE when ``reference_backbone`` is set, whose
+rows the records then also hold, under its own ``backbone`` name). Records are deterministic: the
 same command gives the same rows and values; only the ``seconds`` column (wall time) varies between runs.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -66,8 +69,19 @@ def evaluate(*, backbone: Any = "timm:resnet18", tasks: str | Sequence[str] = "a
 
 
 def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool = True) -> tuple[pd.DataFrame, BenchResult]:
-    """Run and (when ``write``) write records, summary, config and skipped samples into ``cfg.out``."""
+    """Run and (when ``write``) write records, summary, config and skipped samples into ``cfg.out``.
+
+    With ``cfg.reference_backbone`` (a backbone spec other than the benchmarked one) the reference is run in the
+    same call with the same protocol, data, corruptions and seeds (a separate feature cache entry; reruns read
+    it), its rows are added to the records under its own ``backbone`` name, and ``robustness.csv`` gets each
+    backbone's corruption error relative to it (:func:`facerep.bench.robustness.degradation`)."""
     result = run(cfg, data=data, backbone=backbone)
+    bb_name = cfg.backbone if backbone is None else str(getattr(backbone, "arch", type(backbone).__name__))
+    if cfg.reference_backbone and cfg.reference_backbone != bb_name:
+        ref = run(dataclasses.replace(cfg, backbone=cfg.reference_backbone), data=data)
+        result.rows += ref.rows
+        result.forwarded += ref.forwarded
+        result.notes += [f"reference {cfg.reference_backbone}: {n}" for n in ref.notes]
     rid = run_id(cfg, data)
     df = to_frame([{"run_id": rid, **r} for r in result.rows])
     if write:
@@ -75,12 +89,12 @@ def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool 
     return df, result
 
 
-AXES = ("corruption", "severity", "group")  # robustness / subgroup columns, when present
+AXES = ("corruption", "severity", "group", "train_corruptions", "train_skew")  # robustness / subgroup columns
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof=1) and 95 % CI half width over seeds of every metric (metrics.mean_ci95)."""
-    keys = KEYS + [c for c in AXES if c in df.columns]
+    keys = ["backbone", *KEYS] + [c for c in AXES if c in df.columns]
     rows = []
     for key, g in df.groupby(keys, dropna=False, sort=False):
         values = g["value"].to_numpy(dtype=np.float64)
@@ -109,7 +123,7 @@ def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Pa
     if cfg.corruptions:
         from .robustness import degradation
 
-        deg = degradation(df, {t: get_task(t).primary for t in df["task"].unique()})
+        deg = degradation(df, {t: get_task(t).primary for t in df["task"].unique()}, cfg.reference_backbone)
         atomic_write(out / "robustness.csv", lambda tmp: deg.to_csv(tmp, index=False, float_format="%.10g"))
     if cfg.skip_bad:
         skipped = pd.DataFrame(result.skipped, columns=["dataset", "index", "message"])
@@ -122,8 +136,10 @@ def _label(fraction: float, shots: int) -> str:
 
 
 def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
-    """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each task."""
+    """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each task.
+    Only the benchmarked backbone (the first in the records; a reference backbone's rows follow it)."""
     df = clean_rows(df)
+    df = df[df["backbone"] == df["backbone"].iloc[0]] if len(df) else df
     configs = list(dict.fromkeys(_label(f, s) for f, s in zip(df["fraction"], df["shots"])))
     table = Table(title="facerep bench: primary metric, mean ± std over seeds"
                         + (f" ({skipped} bad samples skipped)" if skipped else ""))

@@ -55,6 +55,14 @@ def bench_cmd(
     corruptions: Optional[list[str]] = typer.Option(
         None, help="test-time corruptions NAME:S1,S2 (repeatable or space-separated): lowres:16,24 blur:1,2,3 "
                    "jpeg:10,30 noise:1,2,3 light:1,2,3 occlusion:sunglasses,mask,hand"),
+    train_corruptions: Optional[list[str]] = typer.Option(
+        None, "--train-corruptions", help="also train heads on these corrupted copies of the training split "
+                                          "(same syntax as --corruptions); default: clean training"),
+    reference_backbone: Optional[str] = typer.Option(
+        None, "--reference-backbone", help="also run this backbone (same protocol); robustness.csv gets the "
+                                           "corruption error CE / mCE relative to it (ImageNet-C)"),
+    train_skew: Optional[str] = typer.Option(
+        None, "--train-skew", help="skew the training split to one subgroup: ATTR=VALUE[:SHARE], e.g. skin_tone=light"),
     groups: Optional[str] = typer.Option(None, help="subgroup attributes to break every metric down by, e.g. skin_tone"),
     trust_checkpoint: bool = typer.Option(False, "--trust-checkpoint",
                                           help="allow full unpickling of a backbone checkpoint (runs code from the file)"),
@@ -71,6 +79,8 @@ def bench_cmd(
         fractions=_floats(fractions, "--fractions"), seeds=_ints(seeds, "--seeds"), shots=_ints(shots, "--shots"),
         skip_bad=True if skip_bad else None, trust_checkpoint=True if trust_checkpoint else None,
         corruptions=[c for item in corruptions for c in item.split()] if corruptions else None,
+        train_corruptions=[c for item in train_corruptions for c in item.split()] if train_corruptions else None,
+        reference_backbone=reference_backbone, train_skew=train_skew,
         groups=[g.strip() for g in groups.split(",") if g.strip()] if groups else None)
     if shots is not None and fractions is None:
         values["fractions"] = []
@@ -85,9 +95,13 @@ def bench_cmd(
     if cfg.corruptions:
         import pandas as pd
 
+        from .robustness import robustness_text
+
         deg = pd.read_csv(f"{cfg.out}/robustness.csv")
-        console.print("robustness (primary metric; relative error increase over severities, as ImageNet-C):")
-        console.print(deg.to_string(index=False, float_format=lambda v: f"{v:.4f}"), highlight=False)
+        console.print("robustness (primary metric; relative error increase over severities"
+                      + (f"; CE and mCE (row 'mean') relative to {cfg.reference_backbone}" if cfg.reference_backbone
+                         else "") + ", as ImageNet-C):", highlight=False)
+        console.print(robustness_text(deg), highlight=False, soft_wrap=True)
     if result.skipped:
         console.print(f"{len(result.skipped)} bad sample(s) skipped: see {cfg.out}/skipped.csv", highlight=False)
     console.print(f"{len(df)} records -> {cfg.out}/records.csv (features encoded this run: {result.forwarded} images)",

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,12 +122,14 @@ def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, w
     """The features of ``crops``: read from ``cache_dir`` when present, else computed once and written there."""
     key = cache_key(weights, digest, strides, grid)
     entry = cache_dir / key
+    if cache_dir.is_dir():
+        remove_stale_temps(cache_dir)
     if (entry / "meta.json").is_file():
         return _open(entry, key, computed=False)
     if crops is None:
         raise ConfigError(f"{name}: features are not cached and the crops were dropped")
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.{socket.gethostname()}.{os.getpid()}.", dir=cache_dir))
     try:
         _compute(backbone, crops, tmp, name=name, strides=strides, grid=grid, batch_size=batch_size)
         (tmp / "meta.json").write_text(json.dumps({"name": name, "n": len(crops), "strides": list(strides),
@@ -139,6 +142,30 @@ def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, w
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return _open(entry, key, computed=True)
+
+
+def remove_stale_temps(cache_dir: Path) -> int:
+    """Delete the temporary entry folders (``.KEY.HOST.PID.*``) of processes of this host that no longer run
+    (a killed bench); folders of live processes, e.g. a parallel sweep cell, are left alone. Returns the count."""
+    removed = 0
+    for d in cache_dir.glob(".*"):
+        host, _, rest = d.name[1:].partition(".")[2].rpartition(".")[0].rpartition(".")
+        pid = int(rest) if rest.isdigit() else 0
+        if not d.is_dir() or host != socket.gethostname() or pid <= 0 or _alive(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @torch.no_grad()

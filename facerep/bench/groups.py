@@ -71,3 +71,32 @@ def gaps(results: Sequence[GroupResult]) -> dict[tuple[str, str], float]:
         if np.isfinite(r.value):
             by.setdefault((r.attribute, r.metric), []).append(r.value)
     return {k: float(max(v) - min(v)) for k, v in by.items() if len(v) >= 2}
+
+
+def parse_skew(spec: str) -> tuple[str, str, float]:
+    """``"skin_tone=light"`` -> ("skin_tone", "light", 1.0); ``"skin_tone=light:0.8"`` -> share 0.8."""
+    attr, sep, rest = spec.partition("=")
+    value, _, share_text = rest.partition(":")
+    try:
+        share = float(share_text) if share_text.strip() else 1.0
+    except ValueError:
+        share = -1.0
+    if not sep or not attr.strip() or not value.strip() or not 0.0 < share <= 1.0:
+        raise ConfigError(f"train_skew {spec!r}: expected ATTR=VALUE or ATTR=VALUE:SHARE with 0 < SHARE <= 1 "
+                          "(e.g. skin_tone=light:0.9)")
+    return attr.strip(), value.strip(), share
+
+
+def skew_positions(positions: np.ndarray, labels: np.ndarray, value: str, share: float, seed: int, *,
+                   attribute: str = "") -> np.ndarray:
+    """A training split skewed to one subgroup: every position whose label is ``value`` plus a seeded random
+    subset of the others, so that ``value`` makes up ``share`` of the result (all of it at share 1.0; unchanged
+    when the split already has that share). positions, labels: [N] -> sorted positions [M]."""
+    mine = labels == value
+    if not mine.any():
+        have = ", ".join(sorted(set(map(str, labels.tolist()))))
+        raise ConfigError(f"train_skew: no training sample has {attribute}={value}; values there: {have}")
+    others = np.flatnonzero(~mine)
+    n_keep = min(len(others), int(round(mine.sum() * (1.0 - share) / share)))
+    kept = np.random.default_rng(seed).choice(others, size=n_keep, replace=False) if n_keep else others[:0]
+    return np.sort(positions[np.r_[np.flatnonzero(mine), kept]])

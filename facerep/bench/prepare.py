@@ -16,7 +16,7 @@ import torch
 
 from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
 from ..data.transforms import crop_resize
-from ..data.validate import validate_sample
+from ..data.validate import ListedOnce, face_key, validate_sample
 from ..errors import DataError
 from ..progress import track
 
@@ -49,13 +49,16 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
     info = dataset.info
     crops: list[FaceSample] = []
     extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d", "orig_mask",
-                                                  "orig_size", "subject", "video", "index", "groups")}
+                                                  "orig_size", "subject", "video", "index", "groups",
+                                                  "face_key")}
     skipped: list[tuple[int, str]] = []
+    listed_once = ListedOnce(name)
     digest = hashlib.sha256(f"{size}|{margin}".encode())
     for i in track(range(len(dataset)), f"decoding and cropping {name}"):
         try:
             s = dataset[i]
             validate_sample(s, info)
+            listed_once(s, i)
         except DataError as e:
             if not skip_bad:
                 raise
@@ -66,7 +69,7 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
         digest.update(np.ascontiguousarray(crop.image).tobytes())
         for key, value in (("affine", affine), ("orig_landmarks2d", s.landmarks2d), ("orig_landmarks3d", s.landmarks3d),
                            ("orig_mask", s.mask), ("orig_size", s.image.shape[:2]), ("subject", s.subject),
-                           ("video", s.video), ("index", i), ("groups", s.groups)):
+                           ("video", s.video), ("index", i), ("groups", s.groups), ("face_key", face_key(s))):
             extra[key].append(value)
     if not crops:
         raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
@@ -74,7 +77,7 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
     batch["affine"] = np.stack(extra["affine"])
     batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
     batch["index"] = np.asarray(extra["index"], dtype=np.int64)
-    for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups"):
+    for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups", "face_key"):
         batch[key] = extra[key]
     ident = batch.get("identity")
     batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(crops), -1)

@@ -27,9 +27,11 @@ from ..errors import ConfigError, DataError, FacerepError
 from ..progress import track
 from .features import cached_features, default_cache_dir, head_spec, load_backbone, task_input, weights_digest
 from .finetune import finetune_predict
+from .groups import group_labels, parse_skew, skew_positions
 from .heads import fit_head
-from .prepare import take
-from .robustness import corruption_pairs, corruption_rows, encode_corrupted, group_rows
+from .prepare import group_ids, take
+from .robustness import (augmented_inputs, corruption_pairs, corruption_rows, encode_corrupted, group_rows,
+                         train_corruption_pairs, train_label)
 from .sources import Source, load_source, resolve_data, source_name, task_split
 from .tasks import ALL_TASKS, get_task, list_tasks
 from .tasks._base import HeadSpec, Task
@@ -86,6 +88,11 @@ def validate(cfg: Any) -> None:
     if not cfg.seeds:
         raise ConfigError("no seed given (--seeds 0,1,2)")
     corruption_pairs(cfg)  # unknown corruptions or severities fail before any work
+    train_corruption_pairs(cfg)
+    if cfg.train_skew:
+        parse_skew(cfg.train_skew)
+    if cfg.reference_backbone and not cfg.corruptions:
+        raise ConfigError("--reference-backbone normalises the corruption error: give --corruptions too")
 
 
 def subsets(task: Task, batch: dict[str, Any], train_pos: np.ndarray, cfg: Any, seed: int
@@ -152,7 +159,7 @@ def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: Be
         result.forwarded += len(prep) if feats.computed else 0
         src.features[split] = feats
     src.features.setdefault("test", src.features["train"])
-    if cfg.corruptions:
+    if cfg.corruptions or cfg.train_corruptions:
         result.forwarded += encode_corrupted(src, model, weights, cfg)
     for prep in parts.values():
         prep.crops = None  # features are on disk now; the crops are not needed again
@@ -161,6 +168,8 @@ def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: Be
 def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) -> list[dict[str, Any]]:
     """Every (seed, fraction | shots) of one task -> record rows (metric, value …)."""
     train_pos, test_pos = task_split(task, src, cfg)
+    if cfg.train_skew:
+        train_pos = skewed(train_pos, src, cfg, task.name)
     task.setup(src.train.info, take(src.train.batch, train_pos))
     y_all = task.targets(src.train.batch)
     test_batch = take(src.test.batch, test_pos)
@@ -168,23 +177,27 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
     linear = cfg.mode != "finetune"
     kind = "pooled" if cfg.mode == "knn" else ("dense" if task.input == "dense" else "global")
     if linear:
-        x_train_all = src.features["train"]
+        x_train_all = [src.features["train"],  # + the --train-corruptions copies
+                       *(src.features[f"train|{n}:{s}"] for n, s in train_corruption_pairs(cfg))]
         x_te = task_input(src.features["test"], test_pos, kind=kind, grid=cfg.global_grid)
-    base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos))
+    base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos), **train_label(cfg))
     pairs = corruption_pairs(cfg)
     if pairs:
         base.update(corruption="clean", severity="0")
     x_corrupt = [task_input(src.features[f"test|{n}:{s}"], test_pos, kind=kind, grid=cfg.global_grid)
                  for n, s in pairs] if linear else []
+    regions = {k.partition("|")[2]: r[test_pos] for k, r in src.regions.items() if k.startswith("test|")}
+    grouping = group_ids(src.train.batch)
     configs = [(seed, *s) for seed in cfg.seeds for s in subsets(task, src.train.batch, train_pos, cfg, seed)]
     rows: list[dict[str, Any]] = []
     for seed, fraction, shots, idx in track(configs, f"{task.name}: {cfg.mode} heads"):
         t0 = time.perf_counter()
         y = y_all[torch.from_numpy(idx)]
         if linear:
-            x = task_input(x_train_all, idx, kind=kind, grid=cfg.global_grid)
+            groups = None if grouping is None or not task.holdout_groups else grouping[1][idx]
+            x, y, groups = augmented_inputs(x_train_all, idx, y, groups, kind=kind, grid=cfg.global_grid)
             out, *outs_corrupt = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, [x_te, *x_corrupt],
-                                              cfg, seed)
+                                              cfg, seed, groups)
         else:
             out = finetune_predict(task, model, src, idx, test_pos, y, cfg, seed)
         scores = task.metrics(task.decode(out, test_batch), truth)
@@ -192,7 +205,7 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
                       seconds=time.perf_counter() - t0)
         rows += [dict(common, metric=m, value=float(v)) for m, v in scores.items()]
         if pairs:
-            rows += corruption_rows(task, outs_corrupt, pairs, test_batch, truth, common)
+            rows += corruption_rows(task, outs_corrupt, pairs, test_batch, truth, common, regions)
         if cfg.groups:
             rows += group_rows(task, out, test_batch, cfg, common, list(scores))
         if cfg.trivial:
@@ -203,13 +216,23 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
     return rows
 
 
+def skewed(train_pos: np.ndarray, src: Source, cfg: Any, task: str) -> np.ndarray:
+    """The training positions skewed to one subgroup by ``cfg.train_skew`` (``ATTR=VALUE[:SHARE]``), seeded by
+    ``split_seed``; the same skewed split serves every fraction and seed (subsets are drawn inside it)."""
+    attr, value, share = parse_skew(cfg.train_skew)
+    labels = group_labels(take(src.train.batch, train_pos)["groups"], attr, task=task, dataset=src.name)
+    return skew_positions(train_pos, labels, value, share, cfg.split_seed, attribute=attr)
+
+
 def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_tests: list[torch.Tensor],
-                 cfg: Any, seed: int) -> list[torch.Tensor]:
-    """Train a head on cached features (or vote by kNN) and return its head-space outputs on each test input."""
+                 cfg: Any, seed: int, groups: np.ndarray | None = None) -> list[torch.Tensor]:
+    """Train a head on cached features (or vote by kNN) and return its head-space outputs on each test input.
+    ``groups`` [N]: identity / subject / video of each training sample (penalty selection holds out whole groups)."""
     if cfg.mode == "knn":
         return [task.knn_predict(x, y, x_te) for x_te in x_tests]
     torch.manual_seed(seed)
     head = task.build_head(spec)
-    fit_head(task, head, x, y, cfg, seed)
+    scored = fit_head(task, head, x, y, cfg, seed, groups)
     with torch.no_grad():
-        return [head(x_te) for x_te in x_tests]
+        outs = [head(x_te) for x_te in x_tests]
+    return [task.from_scores(o) for o in outs] if scored else outs

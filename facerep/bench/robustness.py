@@ -3,9 +3,15 @@
 - Corruptions (``BenchConfig.corruptions``, ``--corruptions lowres:16,24 blur:1,2,3 …``): heads are trained on clean
   features; each corrupted copy of the test crops is encoded once (cached like clean features, keyed by the clean
   digest + corruption) and scored by the same head. Records carry ``corruption`` / ``severity`` (``clean`` / ``0``).
+  Occlusions also record visible / occluded metrics for dense tasks (:mod:`facerep.bench.visibility`).
+- Corrupted training (``BenchConfig.train_corruptions``, ``--train-corruptions blur:2 noise:1``, same syntax): the
+  training split is augmented with a corrupted copy per listed corruption and severity (features cached the same
+  way); a head sees every training sample clean and once per corrupted copy. Records carry a ``train_corruptions``
+  column (``clean`` by default) whenever a robustness option is set.
 - Subgroups (``BenchConfig.groups``, ``--groups skin_tone,age``): every metric of the clean test predictions broken
   down by a subgroup label of the samples (``FaceSample.groups``), with per-group counts and bootstrap 95 % CIs
   (``ci_low`` / ``ci_high``) and a ``<attr>:gap`` row (best minus worst group).
+- Corruption error (:func:`degradation`): ImageNet-C's CE against a reference backbone when one is given.
 """
 from __future__ import annotations
 
@@ -13,46 +19,87 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ConfigError, FacerepError
 from .corruptions import corrupt, parse_corruptions
 from .features import cached_features, default_cache_dir
 from .groups import breakdown, gaps, group_labels
 from .prepare import take
+from .visibility import part_metrics
+
+CELL = ["task", "dataset", "mode", "fraction", "shots"]  # one robustness summary per backbone and cell
+TRAINING = {"train_corruptions": "clean", "train_skew": ""}  # training conditions: part of the cell when recorded
+ERROR_COLUMNS = ("relative_error_increase", "ce", "relative_ce")
 
 
 def corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
+    """The (name, severity) pairs of the test-time corruptions (ConfigError / UnknownNameError on bad input)."""
     pairs = parse_corruptions(list(cfg.corruptions))
     if pairs and cfg.mode == "finetune":
         raise ConfigError("--corruptions evaluates heads on cached features: use --mode linear or knn")
     return pairs
 
 
+def train_corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
+    """The (name, severity) pairs of ``--train-corruptions``; errors name the option."""
+    try:
+        pairs = parse_corruptions(list(cfg.train_corruptions))
+    except FacerepError as e:
+        raise type(e)(f"--train-corruptions: {e}") from None
+    if pairs and cfg.mode == "finetune":
+        raise ConfigError("--train-corruptions trains heads on cached features: use --mode linear or knn")
+    return pairs
+
+
+def train_label(cfg: Any) -> dict[str, str]:
+    """Record columns that say how the heads were trained: ``train_corruptions`` (``clean`` by default) when a
+    corruption option is set, ``train_skew`` when the training split is skewed to a subgroup."""
+    out = {"train_corruptions": " ".join(cfg.train_corruptions) or "clean"} \
+        if cfg.corruptions or cfg.train_corruptions else {}
+    return out | ({"train_skew": cfg.train_skew} if cfg.train_skew else {})
+
+
 def encode_corrupted(src: Any, model: Any, weights: str, cfg: Any) -> int:
-    """Encode every corrupted copy of the test crops into ``src.features["test|NAME:SEV"]``; returns the number of
-    images encoded this run. Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
-    prep = src.test if src.official else src.train
+    """Encode every corrupted copy into ``src.features["test|NAME:SEV"]`` (test crops, ``--corruptions``) and
+    ``src.features["train|NAME:SEV"]`` (training crops, ``--train-corruptions``); occluded regions of the test
+    copies go to ``src.regions`` ([N, S, S] bool, crop pixels). Returns the number of images encoded this run.
+    Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
     forwarded = 0
-    for name, sev in corruption_pairs(cfg):
-        key = f"test|{name}:{sev}"
-        if key in src.features:
-            continue
-        seeds = (int(cfg.split_seed) * 1_000_003 + prep.batch["index"]).tolist()
-        crops = [corrupt(c, name, sev, seed=s)[0] for c, s in zip(prep.crops, seeds)]
-        feats = cached_features(model, crops, weights=weights, digest=f"{prep.digest}|{name}:{sev}",
-                                name=f"{prep.name} {name}:{sev}", cache_dir=default_cache_dir(cfg.cache_dir),
-                                strides=cfg.dense_strides, grid=cfg.dense_grid, batch_size=cfg.batch_size)
-        forwarded += len(crops) if feats.computed else 0
-        src.features[key] = feats
+    for split, prep, pairs in (("test", src.test if src.official else src.train, corruption_pairs(cfg)),
+                               ("train", src.train, train_corruption_pairs(cfg))):
+        for name, sev in pairs:
+            key = f"{split}|{name}:{sev}"
+            twin = f"{'train' if split == 'test' else 'test'}|{name}:{sev}"
+            if key in src.features:
+                continue
+            if not src.official and twin in src.features:  # one prepared set: same crops, same features
+                src.features[key] = src.features[twin]
+                continue
+            seeds = (int(cfg.split_seed) * 1_000_003 + prep.batch["index"]).tolist()
+            done = [corrupt(c, name, sev, seed=s) for c, s in zip(prep.crops, seeds)]
+            if split == "test" and done and done[0][1] is not None:
+                src.regions[key] = np.stack([r for _, r in done if r is not None])
+            feats = cached_features(model, [c for c, _ in done], weights=weights,
+                                    digest=f"{prep.digest}|{name}:{sev}", name=f"{prep.name} {name}:{sev}",
+                                    cache_dir=default_cache_dir(cfg.cache_dir), strides=cfg.dense_strides,
+                                    grid=cfg.dense_grid, batch_size=cfg.batch_size)
+            forwarded += len(done) if feats.computed else 0
+            src.features[key] = feats
     return forwarded
 
 
 def corruption_rows(task: Any, outs: list[Any], pairs: list[tuple[str, str]], test_batch: dict[str, Any], truth: Any,
-                    common: dict[str, Any]) -> list[dict[str, Any]]:
-    """Record rows of the head's outputs on each corrupted test set (``outs`` aligned with ``pairs``)."""
+                    common: dict[str, Any], regions: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """Record rows of the head's outputs on each corrupted test set (``outs`` aligned with ``pairs``); with the
+    occluded ``regions`` of a pair ("NAME:SEV" -> [n_test, S, S] bool), also its visible / occluded metrics."""
     rows = []
     for (name, sev), out in zip(pairs, outs):
-        scores = task.metrics(task.decode(out, test_batch), truth)
+        pred = task.decode(out, test_batch)
+        scores = task.metrics(pred, truth)
+        region = (regions or {}).get(f"{name}:{sev}")
+        if region is not None:
+            scores.update(part_metrics(task, pred, truth, test_batch, region))
         rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v)) for m, v in scores.items()]
     return rows
 
@@ -78,21 +125,104 @@ def group_rows(task: Any, out: Any, test_batch: dict[str, Any], cfg: Any, common
     return rows
 
 
-def degradation(df: Any, direction: dict[str, str]) -> Any:
-    """Per task and corruption: mean primary-metric error over severities relative to clean, in the spirit of
-    ImageNet-C's relative corruption error (Hendrycks & Dietterich 2019): error = 1 - value for "max" metrics in
-    [0, 1], value for "min" metrics; ``relative = mean_s(E_c,s - E_clean) / E_clean``. Linear-mode rows only."""
-    import pandas as pd
+def _errors(df: pd.DataFrame, direction: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Whole-test-set rows of each task's primary metric, averaged over seeds, as an error E (lower is better):
+    1 - value for "max" metrics (in [0, 1]), value for "min" metrics. Columns: backbone, CELL, corruption,
+    severity, value, error."""
+    keep = (df["mode"] != "trivial") & (df["metric"] == df["task"].map(lambda t: direction[t][0]))
+    if "group" in df.columns:
+        keep &= df["group"].isna() | (df["group"].astype(str) == "")
+    # shots runs have no fraction (NaN): 0 keeps them apart and lets them be looked up
+    sub = df[keep].assign(severity=df["severity"].astype(str), fraction=df["fraction"].fillna(0.0),
+                          **{c: df[c].fillna(v).astype(str) if c in df.columns else v for c, v in TRAINING.items()})
+    keys = ["backbone", *CELL, *TRAINING, "corruption", "severity"]
+    out = sub.groupby(keys, dropna=False, sort=False)["value"].mean().reset_index()
+    out["error"] = [1.0 - v if direction[t][1] == "max" else v for t, v in zip(out["task"], out["value"])]
+    return out
 
-    out = []
-    lin = df[(df["mode"] != "trivial") & (df["group"].isna() if "group" in df.columns else True)]
-    for (task, corr), g in lin[lin["corruption"] != "clean"].groupby(["task", "corruption"], sort=False):
-        name, dirn = direction[task]
-        clean = lin[(lin["task"] == task) & (lin["corruption"] == "clean") & (lin["metric"] == name)]["value"].mean()
-        vals = g[g["metric"] == name].groupby("severity", sort=False)["value"].mean()
-        err = (lambda v: 1.0 - v) if dirn == "max" else (lambda v: v)
-        e_clean = err(clean)
-        rel = float(np.mean([(err(v) - e_clean) / e_clean for v in vals])) if e_clean else math.nan
-        out.append(dict(task=task, corruption=corr, metric=name, clean=clean,
-                        **{f"severity {s}": v for s, v in vals.items()}, relative_error_increase=rel))
-    return pd.DataFrame(out)
+
+def degradation(df: pd.DataFrame, direction: dict[str, tuple[str, str]], reference: str = "") -> pd.DataFrame:
+    """Per backbone, cell (task, dataset, mode, fraction, shots, and the training conditions ``train_corruptions`` /
+    ``train_skew`` when recorded) and corruption: the primary metric on clean and each severity (mean over seeds) and
+    ImageNet-C style errors (Hendrycks & Dietterich, "Benchmarking neural network robustness to common corruptions
+    and perturbations", ICLR 2019), with E = 1 - value for "max" metrics, value for "min" metrics:
+
+    - ``relative_error_increase`` = mean_s (E_s,c - E_clean) / E_clean (no reference needed);
+    - with ``reference`` (a backbone in ``df``): ``ce`` = sum_s E^f_s,c / sum_s E^ref_s,c (the CE of the paper) and
+      ``relative_ce`` = sum_s (E^f_s,c - E^f_clean) / sum_s (E^ref_s,c - E^ref_clean).
+
+    One extra row per backbone and cell with corruption ``mean``: the mean over corruptions of each column
+    (``ce`` there is the paper's mCE). Raises ConfigError when ``reference`` has no records or lacks a cell."""
+    err = _errors(df, direction)
+    if reference and reference not in set(err["backbone"]):
+        raise ConfigError(f"reference backbone {reference!r} is not in the records; backbones there: "
+                          f"{', '.join(sorted(set(map(str, err['backbone'])))) or '(none)'}")
+    cell_keys = [*CELL, *TRAINING]
+    ref = err[err["backbone"] == reference].set_index([*cell_keys, "corruption", "severity"])["error"] \
+        if reference else None
+    rows: list[dict[str, Any]] = []
+    for key, g in err.groupby(["backbone", *cell_keys], dropna=False, sort=False):
+        cell = dict(zip(["backbone", *cell_keys], key))
+        clean = g[g["corruption"] == "clean"]
+        if not len(clean):
+            continue
+        e_clean = float(clean["error"].iloc[0])
+        cell_rows = []
+        for corr, c in g[g["corruption"] != "clean"].groupby("corruption", sort=False):
+            row = dict(cell, corruption=corr, metric=direction[cell["task"]][0], clean=float(clean["value"].iloc[0]),
+                       **{f"severity {s}": v for s, v in zip(c["severity"], c["value"])})
+            row["relative_error_increase"] = (float(np.mean((c["error"] - e_clean) / e_clean)) if e_clean
+                                              else math.nan)
+            if ref is not None:
+                row.update(_ce(ref, cell, corr, list(c["severity"]), c["error"].to_numpy(), e_clean))
+            cell_rows.append(row)
+        if cell_rows:
+            means = {k: float(np.nanmean([r[k] for r in cell_rows]))
+                     for k in ERROR_COLUMNS if k in cell_rows[0]}
+            cell_rows.append(dict(cell, corruption="mean", metric=cell_rows[0]["metric"],
+                                  clean=cell_rows[0]["clean"], **means))
+        rows += cell_rows
+    out = pd.DataFrame(rows)
+    sev = [c for c in out.columns if c.startswith("severity ")]
+    return out[[c for c in out.columns if c not in sev and c not in ERROR_COLUMNS] + sev
+               + [c for c in ERROR_COLUMNS if c in out.columns]]
+
+
+def robustness_text(deg: pd.DataFrame) -> str:
+    """The printed form of :func:`degradation`'s table: columns that are the same on every row (dataset, mode,
+    fraction, shots, training conditions) left out, severity columns named by their severity."""
+    if not len(deg):
+        return "(no corruption rows)"
+    same = ("dataset", "mode", "fraction", "shots", *TRAINING)
+    drop = [c for c in same if c in deg.columns and deg[c].nunique() <= 1]
+    view = deg.drop(columns=drop).rename(columns=lambda c: c.removeprefix("severity "))
+    return view.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="-")
+
+
+def _ce(ref: pd.Series, cell: dict[str, Any], corr: str, sevs: list[str], errors: np.ndarray,
+        e_clean: float) -> dict[str, float]:
+    """CE and relative CE of one corruption against the reference's errors on the same cell and severities."""
+    base = tuple(cell[k] for k in [*CELL, *TRAINING])
+    try:
+        r = np.array([ref.loc[(*base, corr, s)] for s in sevs], dtype=np.float64)
+        r_clean = float(ref.loc[(*base, "clean", "0")])
+    except KeyError:
+        raise ConfigError(f"reference backbone has no records for task {cell['task']!r}, dataset "
+                          f"{cell['dataset']!r}, {corr} (run it with the same protocol and corruptions)") from None
+    den, rel_den = float(r.sum()), float((r - r_clean).sum())
+    return {"ce": float(errors.sum()) / den if den else math.nan,
+            "relative_ce": float((errors - e_clean).sum()) / rel_den if rel_den else math.nan}
+
+
+def augmented_inputs(feats: list[Any], idx: np.ndarray, y: Any, groups: np.ndarray | None, *, kind: str,
+                     grid: int) -> tuple[Any, Any, np.ndarray | None]:
+    """Training inputs of one subset over the clean features and each ``--train-corruptions`` copy (``feats``:
+    clean first): x [n·(1+k), ...] (clean rows first, then each copy in order), targets y and groups repeated."""
+    import torch
+
+    from .features import task_input
+
+    x = torch.cat([task_input(f, idx, kind=kind, grid=grid) for f in feats])
+    reps = len(feats)
+    y = y.repeat(reps, *([1] * (y.dim() - 1)))
+    return x, y, (None if groups is None else np.tile(groups, reps))

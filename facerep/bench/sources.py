@@ -26,6 +26,7 @@ class Source:
     test: Prepared
     official: bool
     features: dict[str, Features] = field(default_factory=dict)  # "train" / "test" -> cached features
+    regions: dict[str, np.ndarray] = field(default_factory=dict)  # "test|occlusion:S" -> [N, S, S] bool occluded
 
     @property
     def skipped(self) -> list[tuple[str, int, str]]:
@@ -117,7 +118,8 @@ def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarra
 
 
 def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> None:
-    """Refuse train and test sharing an identity, subject or video (where both sides know them)."""
+    """Refuse train and test sharing an identity, subject or video (where both sides know them), or one face
+    (same file, frame and box: an image listed in both official splits)."""
     a, b = take(src.train.batch, tr), take(src.test.batch, te)
     for kind in ("identity", "subject", "video"):
         if kind == "identity":
@@ -128,3 +130,7 @@ def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> No
             gb = np.asarray([v for v in b[kind] if v is not None], dtype=object).astype(str)
         if len(ga) and len(gb):
             check_disjoint(ga, gb, what=kind, task=task.name, dataset=src.name)
+    shared = sorted({k for k in a["face_key"] if k} & {k for k in b["face_key"] if k})
+    if shared:
+        raise DataError(f"task {task.name!r} dataset {src.name!r}: {len(shared)} face(s) are in both the train and "
+                        f"the test split (e.g. {shared[0].split('|')[0]}); each face must be listed once")

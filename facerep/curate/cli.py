@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from ..config import CurateConfig, RedundancyConfig, SubsetConfig, resolve_config
 
@@ -35,9 +36,9 @@ def curate_cmd(
                   f"frames read, {s.faces} faces in {s.manifest}; {s.frames_without_face} frames without a face; "
                   f"filtered: {dict(s.filtered) or 0}; skipped: {len(s.skipped)}", highlight=False, soft_wrap=True)
     for rel, kind, msg in s.skipped:
-        console.print(f"[yellow]skipped[/] {rel or '.'} ({kind}): {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(rel or '.')} ({kind}): {escape(msg)}", highlight=False, soft_wrap=True)
     for msg in s.warnings:
-        console.print(f"[yellow]warning[/] {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning[/] {escape(msg)}", highlight=False, soft_wrap=True)
 
 
 def redundancy_cmd(
@@ -51,6 +52,7 @@ def redundancy_cmd(
     out: str | None = typer.Option(None, help="folder for redundancy.json, groups.parquet, effective_size.csv"),
     config: str | None = typer.Option(None, help="YAML file of RedundancyConfig values"),
     override: list[str] = typer.Option([], "--set", help="key=value config override (repeatable)"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="skip (and count) samples that fail to decode"),
 ) -> None:
     """Near-duplicate groups of DATA: redundancy ratio, duplicates within/across videos, effective size vs stride."""
     from rich.table import Table
@@ -59,18 +61,21 @@ def redundancy_cmd(
     from .dedup import run_redundancy
 
     cfg = resolve_config(RedundancyConfig, config, override, backbone=backbone, threshold=threshold, k=k)
-    rep = run_redundancy(data, cfg, embeddings=embeddings, save_embeddings=save_embeddings, dedup=dedup, out=out)
+    rep = run_redundancy(data, cfg, embeddings=embeddings, save_embeddings=save_embeddings, dedup=dedup, out=out,
+                         skip_bad=skip_bad)
     table = Table(title=f"redundancy of {rep['data']} (cosine >= {rep['threshold']}, {rep['search']} kNN)")
     table.add_column("measure")
     table.add_column("value")
     for key, val in rep.items():
-        if key not in ("effective_size", "data", "threshold", "search", "dedup") and val is not None:
+        if key not in ("effective_size", "data", "threshold", "search", "dedup", "skipped_examples") and val is not None:
             table.add_row(key, f"{val:.4f}" if isinstance(val, float) else str(val))
     console.print(table)
     if "effective_size" in rep:
         console.print("effective size vs frame stride: " + "; ".join(
             f"stride {c['stride']}: {c['effective']} groups / {c['faces']} faces" for c in rep["effective_size"]),
             highlight=False, soft_wrap=True)
+    for msg in rep.get("skipped_examples", []):
+        console.print(f"[yellow]skipped[/] {escape(msg)}", highlight=False, soft_wrap=True)
     if "dedup" in rep:
         console.print(f"deduplicated manifest: {rep['dedup']['path']} ({rep['dedup']['kept']} faces)", highlight=False)
 
@@ -96,7 +101,7 @@ def subset_cmd(
     res = build_subsets(data, out, cfg)
     written = {k: v for k, v in res.items() if k.startswith(("subset_", "raw_", "filtered_")) and not k.endswith("available")}
     for msg in res["skipped"]:
-        console.print(f"[yellow]skipped[/] {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(msg)}", highlight=False, soft_wrap=True)
     if not written:
         raise ConfigError(f"no subset written: every size is larger than the {res['faces']} faces available")
     console.print(f"subsets of {res['data']} by {res['by']} (seed {res['seed']}) in {out}: "

@@ -32,22 +32,30 @@ def resolve_spec(data: str) -> str:
     return data
 
 
-def load_table(spec: str) -> tuple[Any, Table]:
-    """(dataset, metadata table). For formats other than manifests the table is built by reading each sample."""
+def load_table(spec: str, skip_bad: bool = False) -> tuple[Any, Table]:
+    """(dataset, metadata table). For formats other than manifests the table is built by reading each sample.
+    ``skip_bad``: the dataset is a :class:`~facerep.data.skip.SkippingDataset` (bad samples counted in
+    ``.skipped``) and the table holds the good rows only; ``index`` stays the index in the full dataset."""
     import pandas as pd
 
     from ..data.formats import load_dataset, parse_spec
     from ..data.formats.manifest import read_manifest
 
     ds = load_dataset(spec)
+    keep = np.arange(len(ds))
+    if skip_bad:
+        from ..data.skip import SkippingDataset
+
+        ds = SkippingDataset(ds, validate=False)
+        keep = ds.indices
     name, path = parse_spec(spec)
     if name == "manifest":
         df, base = read_manifest(path)
-        return ds, Table(df, base, spec)
+        return ds, Table(df.iloc[keep].reset_index(drop=True), base, spec)
     rows = []
     for i in range(len(ds)):
         s = ds[i]
-        rows.append({"dataset": spec, "index": i, "identity": s.identity, "subject": s.subject,
+        rows.append({"dataset": spec, "index": int(keep[i]), "identity": s.identity, "subject": s.subject,
                      "video": s.video, "frame": -1 if s.frame is None else s.frame})
     return ds, Table(pd.DataFrame(rows), None, spec)
 
@@ -75,12 +83,14 @@ def _video_keys(df: Any) -> np.ndarray | None:
 
 def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None = None,
                    save_embeddings: str | None = None, dedup: str | None = None,
-                   out: str | None = None) -> dict[str, Any]:
-    """Group near-duplicates of DATA and return the report (also written to ``out``/redundancy.json)."""
+                   out: str | None = None, skip_bad: bool = False) -> dict[str, Any]:
+    """Group near-duplicates of DATA and return the report (also written to ``out``/redundancy.json).
+    ``skip_bad``: samples that fail to decode are left out, counted in ``report["skipped"]`` and listed in
+    ``report["skipped_examples"]``; otherwise the first one raises DataError naming its file."""
     if not -1.0 <= cfg.threshold <= 1.0 or cfg.k < 1:
         raise ConfigError(f"redundancy: threshold must be a cosine in [-1, 1] and k >= 1 (got {cfg.threshold}, {cfg.k})")
     spec = resolve_spec(data)
-    ds, table = load_table(spec)
+    ds, table = load_table(spec, skip_bad)
     n = len(table.df)
     if embeddings:
         emb = _load_embeddings(embeddings, n)
@@ -96,6 +106,9 @@ def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None =
     report = redundancy_stats(labels, _video_keys(table.df), frames, cfg.strides)
     report.update({"data": spec, "threshold": cfg.threshold, "k": cfg.k, "search": "exact" if graph.exact else "ivf",
                    "backbone": cfg.backbone or "(default, random weights)", "embeddings": embeddings})
+    if skip_bad:
+        report["skipped"] = len(ds.skipped)
+        report["skipped_examples"] = [f"{s.path}: {s.reason}" if s.path else s.reason for s in ds.skipped[:50]]
     if dedup:
         keep = representatives(labels, table.df["sharpness"].to_numpy() if "sharpness" in table.df.columns else None)
         _write_dedup(table, keep, dedup)

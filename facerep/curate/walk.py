@@ -52,11 +52,16 @@ def walk_inputs(root: str | Path) -> Iterator[Input | Skip]:
         return
     if not root.is_dir():
         raise DataError("input does not exist", str(root))
-    yield from _walk_dir(root, root)
+    yield from _walk_dir(root, root, frozenset())
 
 
-def _walk_dir(root: Path, folder: Path) -> Iterator[Input | Skip]:
+def _walk_dir(root: Path, folder: Path, ancestors: frozenset[str]) -> Iterator[Input | Skip]:
+    """``ancestors``: real paths of the folders above ``folder``; a link back to one is a loop, not followed."""
     rel_dir = folder.relative_to(root).as_posix()
+    real = os.path.realpath(folder)
+    if real in ancestors:
+        yield Skip(rel_dir, "symlink-loop", f"symbolic link loop: {folder.name!r} points back to {real}; not followed")
+        return
     try:
         entries = _list_dir(folder)
     except OSError as e:
@@ -76,7 +81,7 @@ def _walk_dir(root: Path, folder: Path) -> Iterator[Input | Skip]:
             yield Skip(rel, "unreadable", str(e))
             continue
         if is_dir:
-            yield from _walk_dir(root, path)
+            yield from _walk_dir(root, path, ancestors | {real})
             continue
         kind = media_kind(path)
         yield Input(path, rel, kind) if kind else Skip(rel, "not-media", "not an image or video extension")

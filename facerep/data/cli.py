@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -35,7 +36,7 @@ def info_cmd(
     table.add_row("skipped", str(len(rep.skipped)))
     console.print(table)
     for i, msg in rep.skipped[:50]:
-        console.print(f"[yellow]skipped[/] #{i}: {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] #{i}: {escape(msg)}", highlight=False, soft_wrap=True)
     if len(rep.skipped) > 50:
         console.print(f"… and {len(rep.skipped) - 50} more skipped")
 

@@ -87,12 +87,13 @@ def hflip(sample: FaceSample, info: DatasetInfo) -> FaceSample:
 
 
 def face_box(sample: FaceSample) -> tuple[float, float, float, float]:
-    """The face box: the format's own box, else the landmarks' bounding box, else the bounding box of
+    """The face box: the format's own box, else the labelled landmarks' bounding box, else the bounding box of
     the mask's non-background pixels, else the whole image. (x0, y0, x1, y1) in pixels."""
     if sample.box is not None:
         return tuple(float(v) for v in sample.box)  # type: ignore[return-value]
-    if sample.landmarks2d is not None and np.isfinite(sample.landmarks2d).all():
-        lo, hi = sample.landmarks2d.min(0), sample.landmarks2d.max(0)
+    labelled = None if sample.landmarks2d is None else sample.landmarks2d[np.isfinite(sample.landmarks2d).all(1)]
+    if labelled is not None and len(labelled):  # unlabelled (NaN) points are left out
+        lo, hi = labelled.min(0), labelled.max(0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
     if sample.mask is not None:
         ys, xs = np.nonzero((sample.mask != 0) & (sample.mask != MASK_IGNORE))

@@ -15,7 +15,11 @@ from .sample import FaceDataset, FaceSample, DatasetInfo
 
 
 def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
-    """Raise DataError (naming ``sample.path``) when a label is malformed for ``info``."""
+    """Raise DataError (naming ``sample.path``) when a label is malformed for ``info``.
+
+    Landmark coordinates must be finite, except where the format marks points as *not labelled*
+    (``info.extra["unlabelled_points"]``, e.g. COCO ``v = 0``): there a point whose coordinates are all NaN is
+    unlabelled (left out of metrics), but a face needs at least one labelled point."""
     where = sample.path or f"{info.name}[?]"
     img = sample.image
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
@@ -30,9 +34,14 @@ def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
             raise DataError(f"{kind} must be K×{dim}, got shape {pts.shape}", where)
         if info.landmark_scheme and info.landmark_scheme.isdigit() and len(pts) != int(info.landmark_scheme):
             raise DataError(f"{kind}: expected {info.landmark_scheme} points, got {len(pts)}", where)
-        if not np.isfinite(pts).all():
-            bad = int(np.nonzero(~np.isfinite(pts).all(1))[0][0])
+        unlabelled = np.isnan(pts).all(1) if info.extra.get("unlabelled_points") else np.zeros(len(pts), bool)
+        if not np.isfinite(pts[~unlabelled]).all():
+            bad = int(np.nonzero(~np.isfinite(pts).all(1) & ~unlabelled)[0][0])
             raise DataError(f"{kind}: point {bad} is not a finite number", where)
+        if unlabelled.all():
+            raise DataError(f"{kind}: no point is labelled (all {len(pts)} are marked not labelled)", where)
+    if sample.box is not None and (len(sample.box) != 4 or not np.isfinite(np.asarray(sample.box, float)).all()):
+        raise DataError(f"box must be 4 finite numbers (x0, y0, x1, y1), got {sample.box}", where)
     if sample.mask is not None:
         if sample.mask.shape != (h, w):
             raise DataError(f"mask size {sample.mask.shape[1]}×{sample.mask.shape[0]} differs from image size {w}×{h}", where)
@@ -54,6 +63,33 @@ def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
         raise DataError(f"au has {len(sample.au)} values for {len(info.au_codes)} declared AUs", where)
 
 
+def face_key(s: FaceSample) -> str | None:
+    """What makes a face one face: its file, frame and box (a multi-face image lists one file with several
+    boxes). None when the sample has no file (in-memory data)."""
+    if not s.path:
+        return None
+    box = "" if s.box is None else ",".join(f"{float(v):.2f}" for v in s.box)
+    return f"{s.path}|{'' if s.frame is None else s.frame}|{box}"
+
+
+class ListedOnce:
+    """Call with each (sample, index) of a dataset: DataError naming the file when the same face (file, frame,
+    box) was seen before — a list that names one image twice would count it twice, or put it in train and test."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, s: FaceSample, i: int) -> None:
+        key = face_key(s)
+        if key is None:
+            return
+        if key in self.seen:
+            raise DataError(f"listed twice in {self.name}: sample {i} repeats sample {self.seen[key]} (same file, "
+                            "frame and box); each face must appear once", s.path)
+        self.seen[key] = i
+
+
 @dataclass
 class ScanReport:
     """What a full pass over a dataset found: counts of label kinds and the samples it skipped."""
@@ -71,12 +107,14 @@ def scan(dataset: FaceDataset, skip_bad: bool = False, limit: int | None = None)
     from ..progress import track
 
     rep = ScanReport()
+    listed_once = ListedOnce(dataset.info.name)
     n = len(dataset) if limit is None else min(limit, len(dataset))
     for i in track(range(n), f"scanning {dataset.info.name}"):
         rep.n += 1
         try:
             s = dataset[i]
             validate_sample(s, dataset.info)
+            listed_once(s, i)
         except DataError as e:
             if not skip_bad:
                 raise

@@ -20,7 +20,13 @@ from ..backbones.base import Backbone
 from ..config import PretrainConfig, save_config
 from ..data.sample import FaceDataset
 from ..errors import ConfigError, MissingLabelsError
-from .checkpoints import AtomicCheckpointIO, StepCheckpoint, latest_checkpoint, list_checkpoints
+from .checkpoints import (
+    AtomicCheckpointIO,
+    StepCheckpoint,
+    latest_checkpoint,
+    list_checkpoints,
+    remove_stale_temps,
+)
 from .methods import get_method
 from .methods._base import Method, require_vit
 
@@ -59,6 +65,8 @@ def pretrain(
             f"({cfg.devices} device(s) × {cfg.num_nodes} node(s)); use a multiple of {trainer.world_size}"
         )
     if trainer.is_global_zero:
+        for stale in remove_stale_temps(out):
+            log.warning("removed %s, a partial file of an interrupted run", stale)
         save_config(cfg, out / "config.yaml")
     from .module import PretrainModule
 

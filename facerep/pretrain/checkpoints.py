@@ -63,3 +63,15 @@ def list_checkpoints(directory: Path) -> list[Path]:
 def latest_checkpoint(directory: Path) -> Path | None:
     found = list_checkpoints(directory)
     return found[-1] if found else None
+
+
+def remove_stale_temps(out: Path) -> list[Path]:
+    """Delete temp files (``.NAME.*.tmp*``) that a killed run left in ``out`` and ``out/checkpoints``.
+
+    Only rank 0 of a run calls this, before training starts: nothing of this run is being written yet, and
+    an output directory is never shared by two runs (a second one is refused unless it resumes)."""
+    stale = [p for d in (Path(out), Path(out) / "checkpoints") if d.is_dir()
+             for p in d.glob(".*.tmp*") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale

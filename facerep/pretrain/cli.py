@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
 
 
@@ -60,9 +64,22 @@ def pretrain_cmd(
         resume=resume or None,
     )
     path = pretrain(cfg)
+    _print_skipped(Console(), path)
     Console().print(
         f"backbone written to {path} (use: facerep bench --backbone {path})", soft_wrap=True, highlight=False
     )
+
+
+def _print_skipped(console: Any, out: Path) -> None:
+    """The summary line of bad samples met (and skipped) while streaming, from OUT/backbone.json."""
+    meta_path = Path(out) / "backbone.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    n = int(meta.get("skipped_samples", 0))
+    if n:
+        console.print(f"skipped {n} bad sample(s) while streaming (the first 20 are listed in {meta_path}):",
+                      markup=False, highlight=False, soft_wrap=True)
+        for msg in meta.get("skipped_examples", []):
+            console.print(f"  skipped {msg}", markup=False, highlight=False, soft_wrap=True)
 
 
 def methods_cmd() -> None:

@@ -93,10 +93,15 @@ class PretrainModule(L.LightningModule):
         return loss
 
     def _count_skipped(self, messages: list[str]) -> None:
-        self.n_skipped += len(messages)
-        room = 100 - len(self.skipped_examples)
-        if room > 0:
-            self.skipped_examples.extend(messages[:room])
+        """Count each bad sample once (a later pass over the data meets it again), keeping every message."""
+        if not messages:
+            return
+        seen = set(self.skipped_examples)
+        for m in messages:
+            if m not in seen:
+                seen.add(m)
+                self.skipped_examples.append(m)
+        self.n_skipped = len(self.skipped_examples)
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         self.method.before_optimizer_step()

@@ -30,3 +30,21 @@ def test_unknown_attribute():
     with pytest.raises(ConfigError, match="no subgroup attribute 'age'; available: skin_tone"):
         group_labels([{"skin_tone": "dark"}], "age", task="expression", dataset="synth:")
     assert group_labels([{"a": "1"}, {}], "a").tolist() == ["1", "unknown"]
+
+
+def test_skewed_training_split():
+    from facerep.bench.groups import parse_skew, skew_positions
+
+    assert parse_skew("skin_tone=dark") == ("skin_tone", "dark", 1.0)
+    assert parse_skew(" age = old : 0.75") == ("age", "old", 0.75)
+    for bad in ("skin_tone", "=dark", "skin_tone=dark:0", "skin_tone=dark:1.5", "skin_tone=dark:x"):
+        with pytest.raises(ConfigError, match="ATTR=VALUE"):
+            parse_skew(bad)
+    labels = np.array(["a"] * 30 + ["b"] * 60, dtype=object)
+    pos = np.arange(100, 190)
+    only = skew_positions(pos, labels, "a", 1.0, seed=0)
+    assert only.tolist() == list(range(100, 130))
+    mixed = skew_positions(pos, labels, "a", 0.75, seed=0)
+    assert len(mixed) == 40 and set(range(100, 130)) <= set(mixed.tolist())
+    assert (mixed == skew_positions(pos, labels, "a", 0.75, seed=0)).all()  # seeded
+    assert len(skew_positions(pos, labels, "a", 0.2, seed=0)) == 90  # already skewed enough: unchanged

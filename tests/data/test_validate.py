@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -27,8 +29,18 @@ def test_bad_labels_named(kw, msg):
 def test_scan_counts_skips():
     good = FaceSample(IMG, landmarks2d=np.ones((68, 2)), path="a")
     bad = FaceSample(IMG, landmarks2d=np.ones((67, 2)), path="b")
-    ds = ListDataset([good, bad, good], INFO)
+    ds = ListDataset([good, bad, dataclasses.replace(good, path="c")], INFO)
     with pytest.raises(DataError, match="b: "):
         scan(ds)
     rep = scan(ds, skip_bad=True)
     assert rep.ok == 2 and rep.n == 3 and rep.skipped[0][0] == 1 and rep.labels["landmarks2d"] == 2
+
+
+def test_a_face_listed_twice_is_named_or_skipped():
+    a, b = (FaceSample(IMG, box=(1.0, 1.0, 8.0, 8.0), path=p) for p in ("x/a.png", "x/b.png"))
+    other_face = dataclasses.replace(a, box=(2.0, 2.0, 9.0, 9.0))  # a second face of the same image is no repeat
+    ds = ListDataset([a, b, other_face, a], INFO)
+    with pytest.raises(DataError, match=r"^x/a\.png: listed twice in t: sample 3 repeats sample 0"):
+        scan(ds)
+    rep = scan(ds, skip_bad=True)
+    assert rep.ok == 3 and [i for i, _ in rep.skipped] == [3]

@@ -86,3 +86,70 @@ def odd_names(d: Path) -> list[Path]:
     for p in paths:
         good_rgb().save(p)
     return paths
+
+
+# ---- whole small datasets, each in its official layout, with the bad cases of its label files ----------------
+def ibug_dataset(d: Path, n_good: int = 6, *, nan: bool = False, n67: bool = False) -> dict[str, Path]:
+    """A flat 300W folder: ``n_good`` faces with 68-point .pts, plus ``nan_face.pts`` (one point NaN, at line 8)
+    and/or ``short_face.pts`` (67 points under a header that says 68). Returns {case: bad .pts}."""
+    d.mkdir(parents=True, exist_ok=True)
+    for k in range(n_good):
+        pts_file(d, stem=f"face{k}")
+    bad = {}
+    if nan:
+        bad["nan"] = pts_file(d, nan_at=4, stem="nan_face")
+    if n67:
+        bad["n67"] = pts_file(d, n=67, stem="short_face")
+    return bad
+
+
+def lapa_dataset(d: Path, n_good: int = 6, *, wrong_size: bool = False, bad_class: bool = False) -> dict[str, Path]:
+    """LaPa ``train/{images,labels}``: ``n_good`` 48 px faces with 11-class masks, plus a mask of the wrong size
+    (40×48) and/or a mask with class id 12 at pixel (x=5, y=3). Returns {case: bad label PNG}."""
+    images, labels = d / "train" / "images", d / "train" / "labels"
+    images.mkdir(parents=True, exist_ok=True)
+    labels.mkdir(parents=True, exist_ok=True)
+
+    def face(stem: str, mask: np.ndarray) -> Path:
+        good_rgb(48).save(images / f"{stem}.jpg", quality=95)
+        Image.fromarray(mask).save(labels / f"{stem}.png")
+        return labels / f"{stem}.png"
+
+    for k in range(n_good):
+        face(f"face{k}", RNG.integers(0, 11, (48, 48), dtype=np.uint8))
+    bad = {}
+    if wrong_size:
+        bad["mask_size"] = face("wide_mask", RNG.integers(0, 11, (48, 40), dtype=np.uint8))
+    if bad_class:
+        mask = RNG.integers(0, 11, (48, 48), dtype=np.uint8)
+        mask[3, 5] = 12
+        bad["mask_class"] = face("class12_mask", mask)
+    return bad
+
+
+AFFECTNET_HEADER = ("subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,"
+                    "valence,arousal")
+
+
+def affectnet_dataset(d: Path, n_good: int = 8, *, drop_column: bool = False, unknown_label: bool = False,
+                      duplicate: bool = False) -> Path:
+    """AffectNet ``training.csv`` (+ images in the folder): ``n_good`` rows of expressions 0/1. Bad cases: the
+    ``arousal`` column missing (line 1), expression code 12 (line ``n_good + 2``), or the first image listed
+    again on the last line. Returns the CSV path."""
+    d.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for k in range(n_good):
+        good_rgb(48).save(d / f"img{k}.png")
+        rows.append(f"img{k}.png,0,0,48,48,,{k % 2},0.25,-0.5")
+    if unknown_label:
+        good_rgb(48).save(d / "odd.png")
+        rows.append("odd.png,0,0,48,48,,12,0.1,0.1")
+    if duplicate:
+        rows.append(rows[0])
+    header = AFFECTNET_HEADER
+    if drop_column:
+        header = header.rsplit(",", 1)[0]
+        rows = [r.rsplit(",", 1)[0] for r in rows]
+    p = d / "training.csv"
+    p.write_text("\n".join([header, *rows]) + "\n")
+    return p

@@ -24,15 +24,22 @@ CED_POINTS = 21  # x = 0, 0.005, …, 0.10
 
 
 def landmark_scores(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """NME under every normaliser defined for K, FR/AUC@0.08/0.10 and the CED curve. pred, target: [N, K, 2]."""
+    """NME under every normaliser defined for K, FR/AUC@0.08/0.10 and the CED curve. pred, target: [N, K, 2].
+
+    A target point that is NaN is *not labelled* (COCO ``v = 0``): it is left out of every NME and of the box
+    normalisers. A normaliser needing an unlabelled point on some face (an eye corner, a pupil) is not reported."""
+    visible = np.isfinite(target).all(-1)  # [N, K]
     norms: dict[str, np.ndarray] = {}
     for name, fn in (("interocular", M.norm_interocular), ("interpupil", M.norm_interpupil)):
         try:
-            norms[name] = fn(target)
+            d = fn(target)
         except ValueError:  # not defined for this landmark scheme
-            pass
-    norms["box_diag"], norms["box"] = M.norm_box_diag(target), M.norm_box_size(target)
-    errors = {name: M.nme(pred, target, d) for name, d in norms.items()}
+            continue
+        if np.isfinite(d).all():
+            norms[name] = d
+    boxed = labelled_only(target, visible)
+    norms["box_diag"], norms["box"] = M.norm_box_diag(boxed), M.norm_box_size(boxed)
+    errors = {name: M.nme(pred, target, d, visible) for name, d in norms.items()}
     out = {f"nme_{name}": float(e.mean()) for name, e in errors.items()}
     main = errors.get("interocular", errors["box"])
     for t in (0.08, 0.10):
@@ -40,6 +47,15 @@ def landmark_scores(pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
         out[f"auc_{t:.2f}"] = M.auc_ced(main, t)
     xs, ys = M.ced_curve(main, 0.10, n=CED_POINTS)
     out.update({f"ced_{x:.3f}": float(y) for x, y in zip(xs, ys)})
+    return out
+
+
+def labelled_only(target: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """``target`` [N, K, D] with each unlabelled point replaced by a labelled point of the same face, so that
+    bounding boxes of the result are the boxes of the labelled points. visible: [N, K] bool, >= 1 per face."""
+    out = np.array(target, dtype=np.float64, copy=True)
+    for i in np.flatnonzero(~visible.all(1)):
+        out[i, ~visible[i]] = out[i, int(np.argmax(visible[i]))]
     return out
 
 
