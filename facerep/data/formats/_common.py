@@ -94,6 +94,34 @@ def parse_int(token: str, path: str | Path, line: int | None, what: str) -> int:
     return int(value)
 
 
+def int_value(value: Any, path: str | Path, line: int | None, what: str) -> int:
+    """An integer from a container (JSON, Parquet, HDF5): an int, or a float/string holding one; anything else
+    (None, NaN, inf, text, a list) raises DataError at ``path:line``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise DataError(f"{what} is {value!r}, expected an integer", str(path), line)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = float("nan")
+    if not number.is_integer():
+        raise DataError(f"{what} is {str(value)[:40]!r}, expected an integer", str(path), line)
+    return int(number)
+
+
+def float_array(value: Any, path: str | Path, what: str) -> np.ndarray:
+    """A numeric array from a container variable (``.mat``, HDF5, JSON); text, cells of unequal parts or
+    structures raise DataError naming the file and the variable."""
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"dtype {arr.dtype}")
+        return arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise DataError(f"{what} is not an array of real numbers ({str(e)[:120]})", str(path)) from None
+
+
 def read_csv(path: str | Path, required: Sequence[str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Read a CSV with a header row; returns (header, [(line_number, row_dict)]). A missing required
     column or a short row raises DataError naming the file and line."""

@@ -19,22 +19,27 @@ import numpy as np
 
 from ...errors import DataError
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, check_no_split, find_image, make_info, need_dir
+from ._common import (
+    FormatBase,
+    Item,
+    LazyDataset,
+    check_no_split,
+    find_image,
+    float_array,
+    make_info,
+    need_dir,
+)
+from ._matlab import read_matlab
 
 
 def read_mat(mat: Path) -> dict[str, np.ndarray]:
     """Labels of one AFLW2000-3D ``.mat`` (see the module doc for conventions)."""
-    from scipy.io import loadmat
-
-    try:
-        data = loadmat(mat)
-    except (OSError, ValueError, TypeError) as e:
-        raise DataError(f"cannot read MATLAB file ({e})", str(mat)) from None
+    data = read_matlab(mat)
     for key in ("pt3d_68", "Pose_Para"):
         if key not in data:
             raise DataError(f"variable {key!r} missing; expected pt3d_68 (3×68) and Pose_Para (1×7)", str(mat))
-    pts = np.asarray(data["pt3d_68"], dtype=np.float64)
-    pose = np.asarray(data["Pose_Para"], dtype=np.float64).reshape(-1)
+    pts = float_array(data["pt3d_68"], mat, "pt3d_68")
+    pose = float_array(data["Pose_Para"], mat, "Pose_Para").reshape(-1)
     if pts.shape != (3, 68):
         raise DataError(f"pt3d_68 has shape {pts.shape}; expected 3×68", str(mat))
     if pose.size != 7:

@@ -28,6 +28,7 @@ from ._common import (
     make_info,
     need_dir,
     parse_floats,
+    parse_int,
     read_lines,
 )
 
@@ -38,10 +39,7 @@ def read_occ_csv(path: Path) -> dict[int, np.ndarray]:
     if not lines:
         raise DataError("empty CSV; expected a header row of AU numbers", str(path), 1)
     header = [h.strip() for h in lines[0].split(",")]
-    try:
-        codes = [int(float(h)) for h in header[1:]]
-    except ValueError:
-        raise DataError(f"header cells after the first must be AU numbers, got {header[1:6]}…", str(path), 1) from None
+    codes = [parse_int(h, path, 1, "header cell (an AU number)") for h in header[1:]]
     missing = [au for au in BP4D_AUS if au not in codes]
     if missing:
         raise DataError(f"header lacks AU column(s) {', '.join(map(str, missing))}; expected "
@@ -57,6 +55,8 @@ def read_occ_csv(path: Path) -> dict[int, np.ndarray]:
         if bad.any():
             k = int(np.argmax(bad))
             raise DataError(f"AU{BP4D_AUS[k]} value {occ[k]:g}; expected 0, 1 or 9 (unknown)", str(path), n)
+        if not row[0].is_integer():
+            raise DataError(f"frame {row[0]:g} is not an integer", str(path), n)
         out[int(row[0])] = np.where(occ == 9, np.nan, occ).astype(np.float32)
     return out
 

@@ -55,8 +55,14 @@ def read_emotion(path: Path) -> int:
 
 
 def read_facs(path: Path) -> list[int]:
-    return [int(parse_floats(ln.split(), path, n, 2, "fields (AU intensity)")[0])
-            for n, ln in enumerate(read_lines(path), 1) if ln.strip()]
+    """The AU codes of a FACS file (lines ``AU intensity``)."""
+    codes = []
+    for n, ln in enumerate(read_lines(path), 1):
+        if ln.strip():
+            tokens = ln.split()
+            parse_floats(tokens, path, n, 2, "fields (AU intensity)")
+            codes.append(parse_int(tokens[0], path, n, "AU code"))
+    return codes
 
 
 def read_landmarks(path: Path) -> np.ndarray:

@@ -2,8 +2,14 @@
 
 A JSON file has ``images`` (``id``, ``file_name``, ``width``, ``height``), ``annotations``
 (``image_id``, ``keypoints`` = [x, y, v] × K, ``bbox`` = [x, y, w, h], ``num_keypoints``) and
-``categories``. Coordinates are 0-based pixels (COCO convention), used as written; ``v = 0``
-(not labelled) gives NaN for that point. One annotation = one sample (the whole image, with ``box``).
+``categories``. Coordinates are 0-based pixels (COCO convention), used as written. Visibility follows
+the COCO spec: ``v = 0`` means *not labelled* (x = y = 0), ``v = 1`` labelled but not visible, ``v = 2``
+labelled and visible. A ``v = 0`` point becomes NaN in ``landmarks2d`` and the dataset declares
+``info.extra["unlabelled_points"] = True``: validation accepts such NaN points (and only those), crops
+use the labelled points, and the landmark metrics leave them out of every NME (a normaliser that needs
+an unlabelled eye corner is not reported). An annotation with no labelled point at all is a bad sample:
+validation rejects it with a DataError naming its image (skipped and counted under ``--skip-bad``). One annotation = one sample (the
+whole image, with ``box``).
 
 PATH is either one JSON file, or a dataset folder in mmpose's layout (``annotations/*.json`` +
 ``images/``). In a folder each JSON file is a split named by its stem minus the prefix the stems
@@ -21,32 +27,47 @@ import numpy as np
 
 from ...errors import DataError
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, make_info, parse_options, select_split
+from ._common import (
+    FormatBase,
+    Item,
+    LazyDataset,
+    float_array,
+    int_value,
+    make_info,
+    parse_options,
+    select_split,
+)
 
 
 def read_coco(path: Path, images: Path) -> tuple[list[Item], int]:
     """Items of one COCO keypoint JSON and the number of keypoints K."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"cannot read annotation file ({e})", str(path)) from None
+    except (OSError, UnicodeDecodeError, RecursionError) as e:
+        raise DataError(f"cannot read annotation file ({type(e).__name__}: {e})", str(path)) from None
     except json.JSONDecodeError as e:
         raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
+    if not isinstance(data, dict):
+        raise DataError(f"top level is a JSON {type(data).__name__}; expected an object with COCO keys images, "
+                        "annotations, categories", str(path))
     for key in ("images", "annotations"):
         if not isinstance(data.get(key), list):
             raise DataError(f"no {key!r} list; expected COCO keys images, annotations, categories", str(path))
     files = {}
     for im in data["images"]:
-        if "id" not in im or "file_name" not in im:
-            raise DataError(f"image entry {im!r} lacks 'id' or 'file_name'", str(path))
-        files[im["id"]] = im["file_name"]
+        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
+            raise DataError(f"image entry {str(im)[:80]} lacks 'id' or a 'file_name' string", str(path))
+        files[int_value(im["id"], path, None, "image 'id'")] = im["file_name"]
     items, k_ref = [], None
     for n, ann in enumerate(data["annotations"]):
-        where = f"annotation #{n} (id {ann.get('id')})"
-        if ann.get("image_id") not in files:
-            raise DataError(f"{where}: image_id {ann.get('image_id')!r} is not in 'images'", str(path))
-        kp = np.asarray(ann.get("keypoints", []), dtype=np.float64)
-        if kp.size == 0 or kp.size % 3:
+        if not isinstance(ann, dict):
+            raise DataError(f"annotation #{n} is a JSON {type(ann).__name__}; expected an object", str(path))
+        where = f"annotation #{n} (id {str(ann.get('id'))[:20]})"
+        image_id = int_value(ann.get("image_id"), path, None, f"{where}: image_id")
+        if image_id not in files:
+            raise DataError(f"{where}: image_id {image_id} is not in 'images'", str(path))
+        kp = float_array(ann.get("keypoints", []), path, f"{where}: 'keypoints'")
+        if kp.ndim != 1 or kp.size == 0 or kp.size % 3:
             raise DataError(f"{where}: 'keypoints' has {kp.size} values; expected [x, y, v] × K", str(path))
         if k_ref is not None and kp.size // 3 != k_ref:
             raise DataError(f"{where}: {kp.size // 3} keypoints, earlier annotations have {k_ref}", str(path))
@@ -54,10 +75,11 @@ def read_coco(path: Path, images: Path) -> tuple[list[Item], int]:
         kp = kp.reshape(-1, 3)
         lm = np.where(kp[:, 2:3] > 0, kp[:, :2], np.nan).astype(np.float32)
         labels: dict = {"landmarks2d": lm}
-        if len(ann.get("bbox", [])) == 4:
-            x, y, w, h = (float(v) for v in ann["bbox"])
+        box = ann.get("bbox")
+        if isinstance(box, list) and len(box) == 4:
+            x, y, w, h = float_array(box, path, f"{where}: 'bbox'").tolist()
             labels["box"] = (x, y, x + w, y + h)
-        items.append(Item(str(images / files[ann["image_id"]]), labels))
+        items.append(Item(str(images / files[image_id]), labels))
     return items, k_ref or 0
 
 
@@ -97,4 +119,5 @@ class FormatCocoKeypoints(FormatBase):
             if split is None or split == name:
                 by_split[name], k = read_coco(f, images)
         items = select_split("coco-keypoints", split, by_split)
-        return LazyDataset(items, make_info("coco-keypoints", self.provides, landmark_scheme=str(k) if k else None))
+        return LazyDataset(items, make_info("coco-keypoints", self.provides, landmark_scheme=str(k) if k else None,
+                                            extra={"unlabelled_points": True}))

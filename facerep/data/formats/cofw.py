@@ -18,7 +18,8 @@ import numpy as np
 
 from ...errors import DataError
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, make_info, need_dir
+from ._common import FormatBase, Item, LazyDataset, float_array, make_info, need_dir
+from ._matlab import read_matlab
 
 VARS = {"train": ("IsTr", "phisTr", "bboxesTr"), "test": ("IsT", "phisT", "bboxesT")}
 
@@ -30,11 +31,13 @@ def _find(root: Path, split: str) -> Path | None:
     return None
 
 
-def _to_rgb(img: np.ndarray, where: str) -> np.ndarray:
+def _to_rgb(img: Any, where: str) -> np.ndarray:
     img = np.asarray(img)
+    if img.dtype.kind not in "biuf":
+        raise DataError(f"image is not a numeric array (dtype {img.dtype})", where)
     if img.ndim == 2:
         img = np.repeat(img[:, :, None], 3, axis=2)
-    if img.ndim != 3 or img.shape[2] != 3:
+    if img.ndim != 3 or img.shape[2] != 3 or 0 in img.shape:
         raise DataError(f"image has shape {img.shape}; expected H×W or H×W×3", where)
     return np.ascontiguousarray(img.astype(np.uint8))
 
@@ -42,24 +45,34 @@ def _to_rgb(img: np.ndarray, where: str) -> np.ndarray:
 def _read_mat(mat: Path, split: str) -> tuple[np.ndarray, np.ndarray, Any]:
     """(phis N×87, bboxes N×4, images): images is a list of arrays (v5) or None (v7.3: read lazily)."""
     ims, phis_key, box_key = VARS[split]
-    try:
-        if h5py.is_hdf5(mat):
+    if h5py.is_hdf5(mat):
+        try:
             with h5py.File(mat, "r") as f:
-                missing = [k for k in VARS[split] if k not in f]
+                missing = [k for k in VARS[split] if k not in f or not isinstance(f[k], h5py.Dataset)]
                 if missing:
                     raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}",
                                     str(mat))
-                return np.asarray(f[phis_key]).T, np.asarray(f[box_key]).T, None
-        from scipy.io import loadmat
-
-        data = loadmat(mat)
-    except (OSError, ValueError) as e:
-        raise DataError(f"cannot read MATLAB file ({e})", str(mat)) from None
-    missing = [k for k in VARS[split] if k not in data]
-    if missing:
-        raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}", str(mat))
-    return np.asarray(data[phis_key], dtype=np.float64), np.asarray(data[box_key], dtype=np.float64), \
-        [np.asarray(c) for c in np.asarray(data[ims], dtype=object).reshape(-1)]
+                phis, boxes = float_array(f[phis_key][()], mat, phis_key), float_array(f[box_key][()], mat, box_key)
+                n_images = f[ims].size
+        except DataError:
+            raise
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+            raise DataError(f"cannot read MATLAB v7.3 (HDF5) file ({type(e).__name__}: {str(e)[:200]})",
+                            str(mat)) from None
+        phis, boxes, images = phis.T, boxes.T, None
+    else:
+        data = read_matlab(mat)
+        missing = [k for k in VARS[split] if k not in data]
+        if missing:
+            raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}", str(mat))
+        phis, boxes = float_array(data[phis_key], mat, phis_key), float_array(data[box_key], mat, box_key)
+        cell = np.asarray(data[ims])
+        images = [np.asarray(c) for c in cell.reshape(-1)] if cell.dtype == object else [cell]
+        n_images = len(images)
+    if phis.ndim == 2 and n_images != len(phis):
+        raise DataError(f"{ims} holds {n_images} image(s) but {phis_key} has {len(phis)} rows; expected one image "
+                        "per face", str(mat))
+    return phis, boxes, images
 
 
 def _items(mat: Path, split: str) -> tuple[list[Item], np.ndarray, list[np.ndarray] | None]:
@@ -88,9 +101,16 @@ class _Images:
         mat, split, i = item.extra
         if self.cache[str(mat)] is not None:
             return _to_rgb(self.cache[str(mat)][i], item.image)  # type: ignore[index]
-        with h5py.File(mat, "r") as f:
-            ref = np.asarray(f[VARS[split][0]]).reshape(-1)[i]
-            return _to_rgb(np.asarray(f[ref]).T, item.image)
+        try:
+            with h5py.File(mat, "r") as f:
+                ref = np.asarray(f[VARS[split][0]]).reshape(-1)[i]
+                if not isinstance(ref, h5py.Reference) or not ref:
+                    raise DataError(f"{VARS[split][0]} entry {i} is not a reference to an image", item.image)
+                return _to_rgb(np.asarray(f[ref]).T, item.image)
+        except DataError:
+            raise
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+            raise DataError(f"cannot read the image ({type(e).__name__}: {str(e)[:200]})", item.image) from None
 
 
 @register_format("cofw", description="COFW .mat release (29 points + occlusion, v5 or v7.3/HDF5), train/test")

@@ -44,6 +44,8 @@ def read_au_file(path: Path) -> dict[int, float]:
         frame, value = parse_floats(line.split(","), path, n, expected=2, what="fields (frame,intensity)")
         if not 0 <= value <= 5:
             raise DataError(f"intensity {value:g} outside 0..5", str(path), n)
+        if not float(frame).is_integer():
+            raise DataError(f"frame {frame:g} is not an integer", str(path), n)
         out[int(frame)] = float(value)
     return out
 

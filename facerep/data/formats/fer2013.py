@@ -35,7 +35,9 @@ def decode_pixels(item: Item) -> np.ndarray:
     except ValueError:
         k, bad = next((k, t) for k, t in enumerate(tokens) if not _is_number(t))
         raise DataError(f"pixels: value {k + 1} is {bad!r}, expected a number 0..255", csv_path, int(line)) from None
-    if ((values < 0) | (values > 255)).any():
+    if values.size != SIDE * SIDE:
+        raise DataError(f"pixels has {values.size} values; expected {SIDE * SIDE} (48×48)", csv_path, int(line))
+    if not ((values >= 0) & (values <= 255)).all():
         raise DataError("pixels: values must be 0..255", csv_path, int(line))
     grey = values.astype(np.uint8).reshape(SIDE, SIDE)
     return np.repeat(grey[:, :, None], 3, axis=2)

@@ -31,17 +31,26 @@ class _Reader:
     def __call__(self, item: Item) -> np.ndarray:
         path, i = item.extra
         key = (os.getpid(), path)
-        if key not in self._handles:
-            self._handles[key] = h5py.File(path, "r")
-        return decode_image_bytes(_bytes(self._handles[key]["images"][i]), item.image)
+        try:
+            if key not in self._handles:
+                self._handles[key] = h5py.File(path, "r")
+            entry = self._handles[key]["images"][i]
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+            raise DataError(f"cannot read the entry ({type(e).__name__}: {str(e)[:200]})", item.image) from None
+        return decode_image_bytes(_bytes(entry, item.image), item.image)
 
 
-def _bytes(entry: object) -> bytes:
+def _bytes(entry: object, where: str) -> bytes:
+    """Encoded image bytes of one ``images`` entry: bytes, an opaque blob or a uint8 array."""
     if isinstance(entry, bytes):
         return entry
     if isinstance(entry, np.void):
         return entry.tobytes()
-    return np.asarray(entry, dtype=np.uint8).tobytes()
+    arr = np.asarray(entry)
+    if arr.dtype != np.uint8:
+        raise DataError(f"entry holds {arr.dtype} values; expected encoded image bytes (uint8, bytes or opaque)",
+                        where)
+    return arr.tobytes()
 
 
 @register_format("frl-hdf5", description="HDF5 with encoded image bytes under 'images' (pre-training, no labels)")
@@ -61,8 +70,14 @@ class FormatFRLHDF5(FormatBase):
                 with h5py.File(f, "r") as h:
                     if "images" not in h:
                         raise DataError(f"no 'images' dataset (keys: {', '.join(h.keys()) or 'none'})", str(f))
-                    n = len(h["images"])
-            except OSError as e:
-                raise DataError(f"not an HDF5 file ({e})", str(f)) from None
+                    images = h["images"]
+                    if not isinstance(images, h5py.Dataset) or images.ndim != 1:
+                        raise DataError("'images' must be a 1-D dataset of encoded images, got "
+                                        f"{getattr(images, 'shape', 'a group')}", str(f))
+                    n = len(images)
+            except DataError:
+                raise
+            except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+                raise DataError(f"not a readable HDF5 file ({type(e).__name__}: {str(e)[:200]})", str(f)) from None
             items += [Item(f"{f}#images[{i}]", {}, extra=(str(f), i)) for i in range(n)]
         return LazyDataset(items, make_info("frl-hdf5", self.provides), load_image=_Reader())

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import DataError
+from ...errors import DataError, FacerepError
 from ...io import atomic_write, read_image
 from ..sample import DatasetInfo, FaceSample
 from . import register_format
+from ._common import float_array, int_value
 
 
 def manifest_file(path: str | Path) -> Path:
@@ -84,8 +85,11 @@ class ManifestDataset:
             provides.add("landmarks2d")
         if "identity" in cols:
             provides.add("identity")
-        if "dataset" in cols and len(df):
-            provides |= set(_parent_dataset(str(df["dataset"].iloc[0])).info.provides)
+        if "dataset" in cols and len(df) and isinstance(df["dataset"].iloc[0], str):
+            try:
+                provides |= set(_parent_dataset(df["dataset"].iloc[0]).info.provides)
+            except FacerepError as e:
+                raise DataError(f"row 0: dataset {df['dataset'].iloc[0]!r}: {e}", str(base)) from None
         self.info = DatasetInfo(name=name, provides=frozenset(provides), landmark_scheme="5" if "crop_landmarks" in cols
                                 else None, extra={"manifest": str(base)})
         self._rows = df.to_dict("records")
@@ -96,31 +100,52 @@ class ManifestDataset:
     def __getitem__(self, i: int) -> FaceSample:
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        row = self._rows[i]
-        if row.get("crop") is not None and isinstance(row.get("crop"), str):
+        row, where = self._rows[i], f"{self.base}/manifest row {i}"
+        if isinstance(row.get("crop"), str) and row["crop"]:
             crop = row["crop"]
             path = crop if os.path.isabs(crop) else str(self.base / crop)
             sample = FaceSample(image=read_image(path), path=path)
             lm = row.get("crop_landmarks")
             if lm is not None:
-                sample.landmarks2d = np.asarray(lm, np.float32).reshape(-1, 2)
+                pts = float_array(lm, where, "crop_landmarks")
+                if pts.ndim != 1 or pts.size % 2:
+                    raise DataError(f"crop_landmarks has {pts.size} values; expected x, y pairs", where)
+                sample.landmarks2d = pts.astype(np.float32).reshape(-1, 2)
         else:
-            sample = _parent_dataset(str(row["dataset"]))[int(row["index"])]
-        _copy_meta(sample, row)
+            sample = _parent_sample(row, where)
+        _copy_meta(sample, row, where)
         return sample
 
 
-def _copy_meta(sample: FaceSample, row: dict[str, Any]) -> None:
-    ident = row.get("identity")
-    if ident is not None and not (isinstance(ident, float) and np.isnan(ident)):
-        sample.identity = int(ident)
+def _parent_sample(row: dict[str, Any], where: str) -> FaceSample:
+    """The sample a ``dataset``/``index`` row points at; a bad spec or index is a DataError at ``where``."""
+    if not isinstance(row.get("dataset"), str):
+        raise DataError("row has neither a 'crop' path nor a 'dataset' spec", where)
+    index = int_value(row.get("index"), where, None, "index")
+    try:
+        parent = _parent_dataset(row["dataset"])
+    except FacerepError as e:
+        raise DataError(f"dataset {row['dataset']!r}: {e}", where) from None
+    if not 0 <= index < len(parent):
+        raise DataError(f"index {index} is outside {row['dataset']!r} (0..{len(parent) - 1})", where)
+    return parent[index]
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _copy_meta(sample: FaceSample, row: dict[str, Any], where: str) -> None:
+    if not _is_missing(row.get("identity")):
+        sample.identity = int_value(row["identity"], where, None, "identity")
     for key in ("subject", "video"):
         val = row.get(key)
         if isinstance(val, str) and val:
             setattr(sample, key, val)
-    frame = row.get("frame")
-    if frame is not None and not (isinstance(frame, float) and np.isnan(frame)) and int(frame) >= 0:
-        sample.frame = int(frame)
+    if not _is_missing(row.get("frame")):
+        frame = int_value(row["frame"], where, None, "frame")
+        if frame >= 0:
+            sample.frame = frame
 
 
 @register_format("manifest", description="Parquet manifest of face crops (facerep curate / subset / dedup)")

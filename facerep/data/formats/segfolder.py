@@ -24,6 +24,7 @@ from ._common import (
     FormatBase,
     Item,
     LazyDataset,
+    int_value,
     list_images,
     make_info,
     parse_options,
@@ -38,15 +39,16 @@ def read_classes(path: Path) -> tuple[str, ...]:
     """Class names from a YAML list, or a mapping id -> name (ids 0..C-1)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise DataError(f"cannot read class names ({e})", str(path)) from None
     if isinstance(data, dict) and "classes" in data:
         data = data["classes"]
     if isinstance(data, dict):
-        ids = sorted(int(k) for k in data)
+        by_id = {int_value(k, path, None, f"class id {k!r}"): v for k, v in data.items()}
+        ids = sorted(by_id)
         if ids != list(range(len(ids))):
             raise DataError(f"class ids must be 0..{len(ids) - 1}, got {ids}", str(path))
-        data = [data[k] if k in data else data[str(k)] for k in ids]
+        data = [by_id[k] for k in ids]
     if not isinstance(data, list) or not data:
         raise DataError("expected a YAML list of class names (or a mapping id: name)", str(path))
     return tuple(str(c) for c in data)

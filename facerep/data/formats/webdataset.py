@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import DataError
 from ...io import decode_image_bytes
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, check_no_split, make_info
+from ._common import FormatBase, Item, LazyDataset, check_no_split, int_value, make_info
 
 IMAGE_EXTS = ("jpg", "jpeg", "png", "webp")
 
@@ -61,9 +61,12 @@ def index_shard(shard: Path) -> list[Item]:
                         meta = json.loads(raw)
                     except json.JSONDecodeError as e:
                         raise DataError(f"{key}.json is not valid JSON ({e.msg})", str(shard), e.lineno) from None
-                    labels = {k: int(meta[k]) for k in ("identity", "expression") if isinstance(meta, dict) and k in meta}
+                    except (UnicodeDecodeError, RecursionError) as e:
+                        raise DataError(f"{key}.json is not valid JSON ({type(e).__name__})", str(shard)) from None
+                    labels = {k: int_value(meta[k], f"{shard}#{files['json'].name}", None, k)
+                              for k in ("identity", "expression") if isinstance(meta, dict) and k in meta}
                 items.append(Item(f"{shard}#{image.name}", labels, extra=(str(shard), image.offset_data, image.size)))
-    except tarfile.TarError as e:
+    except (tarfile.TarError, OSError, EOFError) as e:
         raise DataError(f"not a readable tar file ({e})", str(shard)) from None
     return items
 

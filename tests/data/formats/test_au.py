@@ -3,24 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from format_fixtures import bp4d_csv, make_disfa
 from formats_util import write_image, write_text
 
 from facerep.data.formats import load_dataset
 from facerep.data.vocab import BP4D_AUS, DISFA_AUS
 from facerep.errors import DataError
-
-
-def make_disfa(root, subjects=("SN001", "SN002"), n_frames=4):
-    truth = {}
-    for s, subj in enumerate(subjects):
-        inten = np.random.default_rng(s).integers(0, 6, (n_frames, len(DISFA_AUS)))
-        for a, au in enumerate(DISFA_AUS):
-            text = "".join(f"{f + 1},{inten[f, a]}\n" for f in range(n_frames))
-            write_text(root / "ActionUnit_Labels" / subj / f"{subj}_au{au}.txt", text, "\r\n" if a == 0 else "\n")
-        for f in range(n_frames - 1):  # the last labelled frame was not extracted
-            write_image(root / "Images" / subj / f"{f + 1:05d}.png", 8, 8, seed=f)
-        truth[subj] = inten
-    return truth
 
 
 def test_disfa(tmp_path):
@@ -49,10 +37,6 @@ def test_disfa_bad(tmp_path):
     (tmp_path / "ActionUnit_Labels" / "SN003" / "SN003_au26.txt").unlink()
     with pytest.raises(DataError, match=r"SN003_au26\.txt: missing AU file for AU26"):
         load_dataset(f"disfa:{tmp_path}")
-
-
-def bp4d_csv(codes, rows):
-    return ",".join(["0"] + [str(c) for c in codes]) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
 
 
 def test_bp4d(tmp_path):

@@ -3,18 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from format_fixtures import AFFECTNET_HEADER, affectnet_row, ck_file, ck_landmarks
 from formats_util import write_image, write_text
 
 from facerep.data.formats import load_dataset
 from facerep.data.vocab import EXPRESSIONS8
 from facerep.errors import DataError
-
-AFFECTNET_HEADER = ("subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,"
-                    "valence,arousal\n")
-
-
-def affectnet_row(rel, code, lm, va=(0.5, -0.25)):
-    return f"{rel},2,3,20,18,{';'.join(f'{v:.2f}' for v in lm.reshape(-1))},{code},{va[0]},{va[1]}\n"
 
 
 def test_affectnet(tmp_path):
@@ -76,13 +70,9 @@ def test_fer2013(tmp_path):
         load_dataset(f"fer2013:{tmp_path}")[1]
 
 
-def ck_file(root, kind, subj, seq, frame, suffix, text):
-    write_text(root / kind / subj / seq / f"{subj}_{seq}_{frame:08d}_{suffix}.txt", text)
-
-
 def test_ckplus(tmp_path):
     pts = np.random.default_rng(1).uniform(0, 15, (68, 2))
-    lm_text = "".join(f"   {x:.7e}   {y:.7e}\n" for x, y in pts)
+    lm_text = ck_landmarks(pts)
     for subj, seq, n in (("S005", "001", 3), ("S010", "002", 2)):
         for f in range(1, n + 1):
             write_image(tmp_path / "cohn-kanade-images" / subj / seq / f"{subj}_{seq}_{f:08d}.png", 16, 16,

@@ -3,35 +3,14 @@ from __future__ import annotations
 
 import json
 
-import h5py
 import numpy as np
 import pytest
+from format_fixtures import coco_json, cofw_arrays, make_300w, make_wflw, pts_text, save_aflw, save_cofw
 from formats_util import write_image, write_text
 from scipy.io import savemat
 
 from facerep.data.formats import load_dataset
 from facerep.errors import DataError
-
-
-def pts_text(pts: np.ndarray, header: bool = True) -> str:
-    body = "".join(f"{x:.3f} {y:.3f}\n" for x, y in pts)
-    return f"version: 1\nn_points:  {len(pts)}\n{{\n{body}}}\n" if header else body
-
-
-def make_300w(root, rng):
-    layout = {"afw": "a1", "helen/trainset": "h1", "lfpw/trainset": "l1", "helen/testset": "h2",
-              "lfpw/testset": "l2", "ibug": "i1", "01_Indoor": "indoor_001"}
-    truth = {}
-    for k, (folder, stem) in enumerate(layout.items()):
-        pts = rng.uniform(1, 30, (68, 2)).round(3)
-        write_image(root / folder / f"{stem}.jpg", 32, 32, seed=k)
-        nl = "\r\n" if folder == "ibug" else "\n"
-        text = pts_text(pts, header=folder != "afw")
-        if folder == "lfpw/trainset":
-            text = text.replace("\n", "   \n")  # trailing spaces
-        write_text(root / folder / f"{stem}.pts", text, nl)
-        truth[stem] = pts
-    return truth
 
 
 def test_300w_splits_and_one_based(tmp_path):
@@ -64,55 +43,28 @@ def test_300w_bad_inputs(tmp_path):
 
 
 def test_wflw(tmp_path):
-    rng = np.random.default_rng(2)
+    rows = make_wflw(tmp_path, 1, 1)
     ann = tmp_path / "WFLW_annotations" / "list_98pt_rect_attr_train_test"
-    rows, truth = [], []
-    for k in range(2):
-        pts = rng.uniform(0, 30, (98, 2)).round(6)
-        rel = f"51--Dresses/51_Dresses_wearingdress_51_{k}.jpg"
-        write_image(tmp_path / "WFLW_images" / rel, seed=k)
-        rows.append(" ".join(f"{v}" for v in pts.reshape(-1)) + f" 2 3 30 20 1 0 0 0 1 0 {rel}")
-        truth.append(pts)
-    write_text(ann / "list_98pt_rect_attr_train.txt", rows[0] + " \n", "\r\n")
-    write_text(ann / "list_98pt_rect_attr_test.txt", rows[1] + "\n")
     ds = load_dataset(f"wflw:{tmp_path}", "test")
     s = ds[0]
-    np.testing.assert_allclose(s.landmarks2d, truth[1], atol=1e-4)
+    np.testing.assert_allclose(s.landmarks2d, rows["test"][0][1], atol=1e-4)
     assert s.box == (2, 3, 30, 20) and s.groups == {"pose": "1", "expression": "0", "illumination": "0",
                                                      "makeup": "0", "occlusion": "1", "blur": "0"}
     assert len(load_dataset(f"wflw:{tmp_path}")) == 2
-    (tmp_path / "WFLW_images" / "51--Dresses" / "51_Dresses_wearingdress_51_0.jpg").unlink()
-    with pytest.raises(DataError, match=r"wearingdress_51_0\.jpg: image file does not exist \(listed at "
+    (tmp_path / "WFLW_images" / "51--Dresses" / "51_Dresses_wearingdress_51_train0.jpg").unlink()
+    with pytest.raises(DataError, match=r"wearingdress_51_train0\.jpg: image file does not exist \(listed at "
                                         r".*list_98pt_rect_attr_train\.txt:1\)"):
         load_dataset(f"wflw:{tmp_path}", "train")[0]
-    write_text(ann / "list_98pt_rect_attr_test.txt", rows[1].split(" ", 1)[1] + "\n")
+    write_text(ann / "list_98pt_rect_attr_test.txt", rows["test"][0][0].split(" ", 1)[1] + "\n")
     with pytest.raises(DataError, match=r"_test\.txt:1: expected 207 fields"):
         load_dataset(f"wflw:{tmp_path}", "test")
-
-
-def cofw_arrays(n, rng):
-    lm = rng.uniform(1, 20, (n, 29, 2))
-    occ = rng.integers(0, 2, (n, 29))
-    phis = np.concatenate([lm[:, :, 0], lm[:, :, 1], occ], axis=1)
-    boxes = np.tile([3.0, 4.0, 20.0, 15.0], (n, 1))
-    images = [rng.integers(0, 256, (24, 28, 3), dtype=np.uint8), rng.integers(0, 256, (20, 22), dtype=np.uint8)][:n]
-    return lm, occ, phis, boxes, images
 
 
 def test_cofw_v5_and_v73(tmp_path):
     rng = np.random.default_rng(3)
     lm, occ, phis, boxes, images = cofw_arrays(2, rng)
-    cell = np.empty((2, 1), dtype=object)
-    cell[0, 0], cell[1, 0] = images
-    savemat(tmp_path / "COFW_test_color.mat", {"IsT": cell, "phisT": phis, "bboxesT": boxes})
-    # MATLAB v7.3 = HDF5, column-major: arrays appear transposed; the cell is an array of references
-    with h5py.File(tmp_path / "COFW_train_color.mat", "w") as f:
-        refs = []
-        for k, im in enumerate(images):
-            refs.append(f.create_dataset(f"#refs#/{k}", data=im.T).ref)
-        f.create_dataset("IsTr", data=np.array([refs], dtype=h5py.ref_dtype))
-        f.create_dataset("phisTr", data=phis.T)
-        f.create_dataset("bboxesTr", data=boxes.T)
+    save_cofw(tmp_path / "COFW_test_color.mat", "test", phis, boxes, images)
+    save_cofw(tmp_path / "COFW_train_color.mat", "train", phis, boxes, images, v73=True)
     for split in ("train", "test"):
         ds = load_dataset(f"cofw:{tmp_path}", split)
         assert len(ds) == 2 and ds.info.landmark_scheme == "29"
@@ -122,7 +74,7 @@ def test_cofw_v5_and_v73(tmp_path):
         assert ds[0].box == (2.0, 3.0, 22.0, 18.0)
         np.testing.assert_array_equal(ds.info.extra["occluded"], occ.astype(bool))
     assert len(load_dataset(f"cofw:{tmp_path}")) == 4
-    savemat(tmp_path / "COFW_test_color.mat", {"IsT": cell, "phisT": phis[:, :58], "bboxesT": boxes})
+    save_cofw(tmp_path / "COFW_test_color.mat", "test", phis[:, :58], boxes, images)
     with pytest.raises(DataError, match=r"COFW_test_color\.mat.*phisT has shape \(2, 58\); expected N×87"):
         load_dataset(f"cofw:{tmp_path}", "test")
 
@@ -131,9 +83,7 @@ def test_aflw2000_3d(tmp_path):
     rng = np.random.default_rng(4)
     pts = rng.uniform(1, 30, (3, 68))
     pose = np.array([[0.1, -0.5, 0.2, 10, 20, 30, 0.001]])
-    write_image(tmp_path / "AFLW2000" / "image00002.jpg")
-    savemat(tmp_path / "AFLW2000" / "image00002.mat", {"pt3d_68": pts, "Pose_Para": pose,
-                                                       "pt2d": rng.uniform(0, 9, (2, 21))})
+    save_aflw(tmp_path / "AFLW2000", "image00002", pts, pose)
     s = load_dataset(f"aflw2000-3d:{tmp_path}")[0]
     np.testing.assert_allclose(s.landmarks3d[:, :2], pts[:2].T - 1.0, atol=1e-4)
     np.testing.assert_allclose(s.landmarks3d[:, 2], -pts[2], atol=1e-4)
@@ -155,11 +105,8 @@ def test_coco_keypoints_mmpose_layout(tmp_path):
         vis = np.full((68, 1), 2.0)
         vis[5] = 0
         kps[split] = pts
-        data = {"images": [{"id": 7, "file_name": "afw/1.jpg", "height": 24, "width": 32}],
-                "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "num_keypoints": 67, "iscrowd": 0,
-                                 "bbox": [2, 3, 20, 10], "keypoints": np.hstack([pts, vis]).reshape(-1).tolist()}],
-                "categories": [{"id": 1, "name": "person"}]}
-        write_text(tmp_path / "annotations" / f"face_landmarks_300w_{split}.json", json.dumps(data))
+        write_text(tmp_path / "annotations" / f"face_landmarks_300w_{split}.json",
+                   coco_json(["afw/1.jpg"], [np.hstack([pts, vis])], box=(2, 3, 20, 10), size=(24, 32)))
     ds = load_dataset(f"coco-keypoints:{tmp_path}", "valid_common")
     s = ds[0]
     assert len(ds) == 1 and ds.info.landmark_scheme == "68" and s.box == (2, 3, 22, 13)
@@ -176,3 +123,50 @@ def test_coco_keypoints_mmpose_layout(tmp_path):
     write_text(one, json.dumps(bad))
     with pytest.raises(DataError, match=r"_test\.json.*'keypoints' has 203 values"):
         load_dataset(f"coco-keypoints:{one}")
+
+
+def test_coco_keypoints_unlabelled_points(tmp_path):
+    """COCO v = 0 (not labelled): NaN in the sample, accepted by validation only for a format that declares
+    unlabelled points, left out of crops and NME; a face with no labelled point is a bad sample (--skip-bad)."""
+    from facerep.bench.tasks.landmarks2d import landmark_scores
+    from facerep.data.sample import DatasetInfo
+    from facerep.data.skip import SkippingDataset
+    from facerep.data.transforms import face_box
+    from facerep.data.validate import validate_sample
+
+    rng = np.random.default_rng(6)
+    kps = [np.hstack([rng.uniform(4, 28, (68, 2)), np.full((68, 1), 2.0)]) for _ in range(3)]
+    kps[0][[0, 5]] = 0.0  # two points not labelled: x = y = v = 0
+    kps[0][7, 2] = 1.0  # labelled, not visible: kept
+    kps[2][:, :] = 0.0  # nothing labelled
+    for k in range(3):
+        write_image(tmp_path / "images" / f"{k}.jpg", 32, 32, seed=k)
+    one = write_text(tmp_path / "annotations" / "faces.json", coco_json([f"{k}.jpg" for k in range(3)], kps))
+    ds = load_dataset(f"coco-keypoints:{one}")
+    s = ds[0]
+    assert ds.info.extra["unlabelled_points"] is True
+    assert np.isnan(s.landmarks2d[[0, 5]]).all() and np.isfinite(np.delete(s.landmarks2d, [0, 5], 0)).all()
+    np.testing.assert_allclose(s.landmarks2d[7], kps[0][7, :2], atol=1e-4)
+    validate_sample(s, ds.info)  # unlabelled points are fine here
+    s.box = None
+    lab = np.delete(kps[0][:, :2], [0, 5], 0)
+    np.testing.assert_allclose(face_box(s), (*lab.min(0), *lab.max(0)), atol=1e-4)
+    with pytest.raises(DataError, match=r"2\.jpg: landmarks2d: no point is labelled"):
+        validate_sample(ds[2], ds.info)
+    with pytest.raises(DataError, match=r"0\.jpg: landmarks2d: point 0 is not a finite number"):
+        validate_sample(s, DatasetInfo(name="other", provides=ds.info.provides, landmark_scheme="68"))
+    good = SkippingDataset(ds, progress=False)
+    assert len(good) == 2 and good.skipped[0].index == 2 and "no point is labelled" in good.skipped[0].reason
+    # metrics: a prediction wrong only at unlabelled points scores as a perfect one
+    target = np.stack([ds[0].landmarks2d, ds[1].landmarks2d]).astype(np.float64)
+    pred = np.nan_to_num(target, nan=0.0)
+    wrong = pred.copy()
+    wrong[0, [0, 5]] += 50.0
+    perfect, spoiled = landmark_scores(pred, target), landmark_scores(wrong, target)
+    assert perfect["nme_interocular"] == 0.0 and spoiled == perfect
+    wrong[0, 6, 0] += 3.0  # a labelled point: counted, averaged over the 66 labelled points of face 0
+    d = np.linalg.norm(target[0, 36] - target[0, 45])
+    assert landmark_scores(wrong, target)["nme_interocular"] == pytest.approx(3.0 / 66 / d / 2)
+    target[1, 36] = np.nan  # an eye corner not labelled: the inter-ocular NME is not defined, box NMEs are
+    out = landmark_scores(pred, target)
+    assert "nme_interocular" not in out and out["nme_box"] == 0.0

@@ -3,30 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from format_fixtures import ids_map, make_celebamask, make_helen, make_lapa
 from formats_util import write_ids, write_image, write_text
-from PIL import Image
 
 from facerep.data.formats import load_dataset
 from facerep.data.vocab import CELEBAMASK19, LAPA11
 from facerep.errors import DataError
-
-
-def ids_map(h: int, w: int, n: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, n, (h, w)).astype(np.uint8)
-
-
-def make_lapa(root):
-    truth = {}
-    for k, split in enumerate(("train", "val", "test")):
-        name = f"{k}_face"
-        write_image(root / split / "images" / f"{name}.jpg", 20, 16, seed=k)
-        ids = ids_map(16, 20, 11, k)
-        write_ids(root / split / "labels" / f"{name}.png", ids)
-        pts = np.random.default_rng(k).uniform(0, 19, (106, 2))
-        write_text(root / split / "landmarks" / f"{name}.txt", "106\n" + "".join(f"{x:.4f} {y:.4f}\n" for x, y in pts),
-                   "\r\n" if split == "val" else "\n")
-        truth[split] = (ids, pts)
-    return truth
 
 
 def test_lapa(tmp_path):
@@ -54,17 +36,6 @@ def test_lapa_bad_inputs(tmp_path):
     write_text(tmp_path / "train" / "landmarks" / "0_face.txt", "106\n" + "1 2\n" * 105)
     with pytest.raises(DataError, match=r"0_face\.txt:106: expected 106 points \(count line says 106\), found 105"):
         load_dataset(f"lapa:{tmp_path}", "train")
-
-
-def make_celebamask(root, parts_of):
-    for face, parts in parts_of.items():
-        write_image(root / "CelebA-HQ-img" / f"{face}.jpg", 32, 32, seed=face)
-        for part, region in parts.items():
-            m = np.zeros((16, 16, 3), dtype=np.uint8)
-            m[region] = 255
-            path = root / "CelebAMask-HQ-mask-anno" / str(face // 2000) / f"{face:05d}_{part}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(m).save(path)
 
 
 def test_celebamask_hq_merge_order_and_splits(tmp_path):
@@ -126,13 +97,7 @@ def test_segfolder_errors(tmp_path):
 
 
 def test_helen(tmp_path):
-    truth = {}
-    for k, name in enumerate(("100032540_1", "10405146_1", "1030333538_1")):
-        write_image(tmp_path / "images" / f"{name}.jpg", 12, 10, seed=k)
-        ids = ids_map(10, 12, 11, k)
-        for c in range(11):
-            write_ids(tmp_path / "labels" / name / f"{name}_lbl{c:02d}.png", np.where(ids == c, 200, 10))
-        truth[name] = ids
+    truth = make_helen(tmp_path, ["100032540_1", "10405146_1", "1030333538_1"])
     write_text(tmp_path / "exemplars.txt", "1 , 100032540_1\n", "\r\n")
     write_text(tmp_path / "tuning.txt", "1 , 10405146_1\n")
     write_text(tmp_path / "testing.txt", "1 , 1030333538_1 \n")

@@ -1,24 +1,16 @@
 """frl-hdf5 and webdataset (pre-training sources, no labels)."""
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 
 import h5py
 import numpy as np
 import pytest
-from PIL import Image
+from format_fixtures import add_member, png_bytes
 
 from facerep.data.formats import load_dataset
 from facerep.errors import DataError
-
-
-def png_bytes(seed: int, size=(12, 10)) -> tuple[bytes, np.ndarray]:
-    arr = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG")
-    return buf.getvalue(), arr
 
 
 def test_frl_hdf5(tmp_path):
@@ -44,12 +36,6 @@ def test_frl_hdf5(tmp_path):
         load_dataset(f"frl-hdf5:{tmp_path}")
 
 
-def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    tar.addfile(info, io.BytesIO(data))
-
-
 def test_webdataset(tmp_path):
     arrays = {}
     for shard in range(2):
@@ -57,9 +43,9 @@ def test_webdataset(tmp_path):
             for k in range(2):
                 key = f"s{shard}/{k:04d}"
                 data, arrays[key] = png_bytes(shard * 10 + k)
-                add(tar, f"{key}.png", data)
-                add(tar, f"{key}.json", json.dumps({"identity": shard * 2 + k, "source": "x"}).encode())
-            add(tar, "s9/lonely.json", b"{}")
+                add_member(tar, f"{key}.png", data)
+                add_member(tar, f"{key}.json", json.dumps({"identity": shard * 2 + k, "source": "x"}).encode())
+            add_member(tar, "s9/lonely.json", b"{}")
     ds = load_dataset(f"webdataset:{tmp_path}/faces-{{000000..000001}}.tar")
     assert len(ds) == 4 and ds.info.provides == {"identity"}
     for i in (3, 0):  # random access order

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from format_fixtures import CELEBA_ATTRS, make_celeba
 from formats_util import write_image, write_text
 
 from facerep.data.formats import load_dataset
@@ -79,38 +80,22 @@ def test_pairs_csv(tmp_path):
         load_dataset(f"pairs:{csv}")[1]
 
 
-ATTRS = (
-    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
-    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair", "Bushy_Eyebrows",
-    "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair", "Heavy_Makeup", "High_Cheekbones",
-    "Male", "Mouth_Slightly_Open", "Mustache", "Narrow_Eyes", "No_Beard", "Oval_Face", "Pale_Skin",
-    "Pointy_Nose", "Receding_Hairline", "Rosy_Cheeks", "Sideburns", "Smiling", "Straight_Hair",
-    "Wavy_Hair", "Wearing_Earrings", "Wearing_Hat", "Wearing_Lipstick", "Wearing_Necklace",
-    "Wearing_Necktie", "Young",
-)
-
-
 def test_celeba(tmp_path):
     rng = np.random.default_rng(0)
     vals = rng.choice([-1, 1], (3, 40))
     files = ["000001.jpg", "000002.jpg", "000003.jpg"]
-    rows = "".join(f"{f} " + " ".join(f"{v:2d}" for v in row) + "\n" for f, row in zip(files, vals))
-    write_text(tmp_path / "Anno" / "list_attr_celeba.txt", "3\n" + " ".join(ATTRS) + " \n" + rows, "\r\n")
     lm = rng.integers(60, 160, (3, 10))
-    write_text(tmp_path / "Anno" / "list_landmarks_align_celeba.txt",
-               "3\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x "
-               "rightmouth_y\n" + "".join(f"{f}" + "".join(f"{v:>5d}" for v in r) + "\n" for f, r in zip(files, lm)))
-    write_text(tmp_path / "Anno" / "identity_CelebA.txt", "000001.jpg 2880\n000002.jpg 2937\n000003.jpg 8692\n")
-    write_text(tmp_path / "Eval" / "list_eval_partition.txt", "000001.jpg 0\n000002.jpg 1\n000003.jpg 2\n")
-    for k, f in enumerate(files):
-        write_image(tmp_path / "Img" / "img_align_celeba" / f, 18, 22, seed=k)
+    make_celeba(tmp_path, files, vals, lm, [2880, 2937, 8692], [0, 1, 2])
     ds = load_dataset(f"celeba:{tmp_path}", "test")
     s = ds[0]
-    assert ds.info.attribute_names == tuple(ATTRS) and s.identity == 8692 and s.image.shape == (22, 18, 3)
+    assert ds.info.attribute_names == CELEBA_ATTRS and s.identity == 8692 and s.image.shape == (22, 18, 3)
     np.testing.assert_array_equal(s.attributes, (vals[2] > 0).astype(np.float32))
     np.testing.assert_array_equal(s.landmarks2d, lm[2].reshape(5, 2))
     assert ds.info.provides == {"attributes", "identity", "landmarks2d"} and ds.info.landmark_scheme == "5"
     assert len(load_dataset(f"celeba:{tmp_path}")) == 3
-    write_text(tmp_path / "Anno" / "list_attr_celeba.txt", "3\n" + " ".join(ATTRS[:39]) + "\n" + rows)
+    attr = tmp_path / "Anno" / "list_attr_celeba.txt"
+    lines = attr.read_bytes().decode().split("\r\n")
+    lines[1] = " ".join(CELEBA_ATTRS[:39])
+    write_text(attr, "\n".join(lines))
     with pytest.raises(DataError, match=r"list_attr_celeba\.txt:2: header has 39 names; expected 40"):
         load_dataset(f"celeba:{tmp_path}")
