@@ -23,3 +23,11 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
         for item in items:
             yield item
             progress.advance(task)
+
+
+def announce(message: str) -> None:
+    """One status line on the console (none under ``--quiet``); printed verbatim, no rich markup."""
+    if not QUIET:
+        from rich import get_console
+
+        get_console().print(message, markup=False, highlight=False)

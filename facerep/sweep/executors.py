@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, FacerepError
-from ..progress import make_progress, track
+from ..progress import announce, make_progress, track
 from ..registry import Registry
 from .cells import run_cell
 from .spec import Cell
@@ -58,7 +58,10 @@ def _raise_failures(failures: list[tuple[Cell, BaseException]]) -> None:
 @EXECUTORS.register("local", description="one cell after another, in this process")
 def run_local(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int:
     failures: list[tuple[Cell, BaseException]] = []
-    for cell in track(cells, "cells"):
+    for i, cell in enumerate(cells, 1):
+        # a header line, not a bar: a cell shows its own progress bars (rich allows one live display at a time,
+        # and Lightning's bar clears any live display already active)
+        announce(f"cell {i}/{len(cells)}: {cell.kind} {cell.label} ({cell.id})")
         try:
             run_cell(cell, root)
         except Exception as e:
