@@ -391,7 +391,7 @@ class DemoConfig:
     batch_size: int = 64
     pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
         "lr": 2e-3, "num_workers": 0, "checkpoint_every": 100,
-        "swav": {"n_prototypes": 256, "freeze_prototypes_steps": 20, "local_crops": 4}})
+        "swav": {"n_prototypes": 64, "freeze_prototypes_steps": 20, "local_crops": 4}})
     bench_data: str = "synth:ids=48,per_id=10,size=64,seed=0"
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["all"])
     mode: str = "linear"
@@ -401,5 +401,7 @@ class DemoConfig:
     executor: str = "local"
     workers: int = 2
     quick: dict[str, Any] = dataclasses.field(default_factory=lambda: {
-        "steps": 60, "batch_size": 32, "pretrain_data": "synth:ids=120,per_id=6,size=64,seed=1",
-        "bench_data": "synth:ids=32,per_id=8,size=64,seed=0", "seeds": [0, 1]})
+        "steps": 45, "batch_size": 32, "pretrain_data": "synth:ids=120,per_id=6,size=64,seed=1",
+        "bench_data": "synth:ids=32,per_id=8,size=64,seed=0", "seeds": [0, 1],
+        "pretrain_options": {"lr": 2e-3, "num_workers": 0, "checkpoint_every": 20,
+                             "swav": {"n_prototypes": 32, "freeze_prototypes_steps": 10, "local_crops": 4}}})
