@@ -36,7 +36,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     from facerep.data.synth import SynthDataset
 
-    ds = SynthDataset(ids=max(1, (args.n + 19) // 20), per_id=20, size=args.size, seed=0)
+    ds = SynthDataset(ids=max(1, (max(args.n, args.timed) + 19) // 20), per_id=20, size=args.size, seed=0)
     for i in range(50):  # warm up: texture banks, imports
         ds[i]
     t0, c0 = time.perf_counter(), time.process_time()
