@@ -109,3 +109,23 @@ def test_trained_head_beats_trivial_baseline(linear_run, task):
     trained, direction = _primary(df, task, "linear")
     trivial, _ = _primary(df, task, "trivial")
     assert trained > trivial + 0.05 if direction == "max" else trained < trivial - 0.05
+
+
+@pytest.fixture(scope="module")
+def medium_run(bench_cache):
+    """192 faces of 64 px (24 identities), 48-px crops, random-init ResNet-18, all labels, one seed."""
+    cfg = make_config(dict(image_size=48, fractions=[1.0], seeds=[0], cache_dir=str(bench_cache),
+                           synth="synth:ids=24,per_id=8,size=64,seed=0"))
+    return bench(cfg, write=False)[0]
+
+
+@pytest.mark.parametrize("task", ["recognition", "landmarks2d", "landmarks3d", "parsing", "attributes", "pose"])
+def test_closed_form_heads_beat_trivial_baselines(medium_run, task):
+    """With the closed-form heads (penalty by leave-one-identity-out error) six tasks beat their trivial baselines
+    (chance pairs, mean shape, majority class / value, mean pose) on unseen identities: errors at least 10 % lower,
+    scores at least 0.03 higher. Expression and AU intensity are at baseline level on random-init features at this scale."""
+    metric, direction = get_task(task).primary
+    rows = medium_run[(medium_run.task == task) & (medium_run.metric == metric)]
+    trained = rows[rows["mode"] == "linear"]["value"].mean()
+    trivial = rows[rows["mode"] == "trivial"]["value"].mean()
+    assert trained > trivial + 0.03 if direction == "max" else trained < 0.9 * trivial
