@@ -381,7 +381,11 @@ class SynthConfig:
 class DemoConfig:
     """``facerep demo``: synthetic faces -> short SwAV pre-training -> bench of random init vs the
     pre-trained backbone on every task -> report.html. Pre-training and bench faces are different
-    identities (synth seeds 1 and 0). ``quick`` holds the keys ``--quick`` replaces."""
+    identities (synth seeds 1 and 0). ``quick`` holds the keys ``--quick`` replaces.
+
+    SwAV here uses few prototypes and Sinkhorn ε = 0.01 (the paper: 3000 and 0.05): with batches of 32-64 similar
+    faces, ε = 0.05 gives nearly uniform codes and the short run collapses to the uniform solution (loss ln K);
+    measured on --quick, ε = 0.01 put the pre-trained backbone ahead of random init on 7/8 tasks."""
 
     backbone: str = "timm:resnet18"
     method: str = "swav"
@@ -391,7 +395,7 @@ class DemoConfig:
     batch_size: int = 64
     pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
         "lr": 2e-3, "num_workers": 0, "checkpoint_every": 100,
-        "swav": {"n_prototypes": 64, "freeze_prototypes_steps": 20, "local_crops": 4}})
+        "swav": {"n_prototypes": 64, "freeze_prototypes_steps": 20, "local_crops": 4, "sinkhorn_epsilon": 0.01}})
     bench_data: str = "synth:ids=48,per_id=10,size=64,seed=0"
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["all"])
     mode: str = "linear"
@@ -404,4 +408,5 @@ class DemoConfig:
         "steps": 45, "batch_size": 32, "pretrain_data": "synth:ids=120,per_id=6,size=64,seed=1",
         "bench_data": "synth:ids=32,per_id=8,size=64,seed=0", "seeds": [0, 1],
         "pretrain_options": {"lr": 2e-3, "num_workers": 0, "checkpoint_every": 20,
-                             "swav": {"n_prototypes": 32, "freeze_prototypes_steps": 10, "local_crops": 4}}})
+                             "swav": {"n_prototypes": 32, "freeze_prototypes_steps": 10, "local_crops": 4,
+                                      "sinkhorn_epsilon": 0.01}}})

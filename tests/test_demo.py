@@ -36,7 +36,7 @@ def test_quick_profile_rejects_unknown_keys() -> None:
         apply_quick(DemoConfig(quick={"stepz": 3}))
 
 
-@pytest.mark.demo  # opt-in (python -m pytest -m demo tests/test_demo.py): minutes on 2 cores
+@pytest.mark.demo  # opt-in (python -m pytest -m demo tests/test_demo.py; .ci/run runs it after the suite): ~3 min
 def test_demo_quick_end_to_end(tmp_path: Path, cli) -> None:
     t0 = time.time()
     code, out, err = cli("--quiet", "demo", "--out", tmp_path / "demo", "--quick")

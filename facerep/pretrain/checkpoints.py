@@ -38,7 +38,8 @@ class StepCheckpoint(L.Callback):
         step = trainer.global_step
         if step == self._last_saved:
             return
-        trainer.save_checkpoint(self.directory / f"step-{step:08d}.ckpt")
+        # the full state (optimizer, schedulers, loops) for an exact resume; read back with weights_only=True
+        trainer.save_checkpoint(self.directory / f"step-{step:08d}.ckpt", weights_only=False)
         self._last_saved = step
         if trainer.is_global_zero:
             for old in list_checkpoints(self.directory)[: -self.keep]:
