@@ -194,27 +194,36 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
 def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, base: float,
                   folds: int = 5) -> float:
     """RIDGE_GRID penalty (× ``base``) with the smallest 5-fold held-out squared error, folds made of whole groups
-    (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own intercept) and error
-    come from sufficient statistics of [x, 1] and y, so no N×N or N×D copy is made. xc: [N, D]; yc: [N, T]."""
+    (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own unpenalised intercept,
+    i.e. on data centred by the fold's training mean) comes from one eigendecomposition of its centred Gram matrix,
+    and its held-out error from sufficient statistics, so no N×N or N×D copy is made. xc: [N, D]; yc: [N, T]."""
     n, d = xc.shape
     key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(n)
     fold = torch.from_numpy(key % folds)
-    xa = torch.cat([xc, torch.ones(n, 1, dtype=xc.dtype)], 1)
     stats = []
     for f in range(folds):
         m = fold == f
         if m.any():
-            stats.append((xa[m].T @ xa[m], xa[m].T @ yc[m], float((yc[m] ** 2).sum())))
-    a_all, b_all = sum(s[0] for s in stats), sum(s[1] for s in stats)
-    penalty = torch.eye(d + 1, dtype=xc.dtype)
-    penalty[d, d] = 0.0  # the intercept is not penalised
-    errors = {}
-    for k in RIDGE_GRID:
-        lam, err = k * base, 0.0
-        for a_f, b_f, yy_f in stats:
-            w = torch.linalg.lstsq(a_all - a_f + lam * penalty, b_all - b_f).solution
-            err += yy_f - 2.0 * float((w * b_f).sum()) + float((w * (a_f @ w)).sum())  # ‖y_f - x_f w‖²
-        errors[lam] = err / yc.numel()
+            xf, yf = xc[m], yc[m]
+            stats.append((xf.T @ xf, xf.sum(0), xf.T @ yf, yf.sum(0), float((yf ** 2).sum()), int(m.sum())))
+    tot = [sum(s[i] for s in stats) for i in range(6)]
+    errors = dict.fromkeys((k * base for k in RIDGE_GRID), 0.0)
+    for sxx_f, sx_f, sxy_f, sy_f, yy_f, n_f in stats:
+        n_t = tot[5] - n_f
+        if n_t < 2:
+            continue
+        mx, my = (tot[1] - sx_f) / n_t, (tot[3] - sy_f) / n_t
+        gram = tot[0] - sxx_f - n_t * torch.outer(mx, mx)  # centred training Gram matrix
+        cross = tot[2] - sxy_f - n_t * torch.outer(mx, my)
+        evals, vecs = torch.linalg.eigh(gram)
+        proj = vecs.T @ cross
+        for lam in errors:
+            w = vecs @ (proj / (evals.clamp(min=0) + lam)[:, None])  # [D, T]
+            c = my - mx @ w  # intercept
+            # ‖y_f - x_f w - c‖² from the fold's sums
+            err = (yy_f - 2 * float((w * sxy_f).sum()) - 2 * float(c @ sy_f) + float((w * (sxx_f @ w)).sum())
+                   + 2 * float(c @ (sx_f @ w)) + n_f * float(c @ c))
+            errors[lam] += err
     return min(errors, key=lambda lam: (errors[lam], -lam))
 
 

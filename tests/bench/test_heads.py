@@ -107,3 +107,30 @@ def test_identity_groups_stop_ridge_memorising_people():
         err_loo = float(((head_loo(new_people) - new_y) ** 2).mean())
         err_grp = float(((head_grp(new_people) - new_y) ** 2).mean())
     assert err_grp < err_loo
+
+
+def test_kfold_penalty_errors_match_refitting_each_fold():
+    """With more rows than features the penalty comes from grouped 5-fold CV on sufficient statistics; its choice
+    equals the one made by refitting ridge (with an intercept) on each fold's training rows."""
+    import numpy as np
+
+    from facerep.bench.heads import RIDGE_GRID, _kfold_lambda
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(120, 6, generator=gen, dtype=torch.float64)
+    y = x[:, :1] * 0.3 + torch.randn(120, 2, generator=gen, dtype=torch.float64)
+    groups = np.repeat(np.arange(24), 5)
+    xc, yc = x - x.mean(0), y - y.mean(0)
+    base = float(torch.linalg.eigvalsh(xc.T @ xc).mean())
+    fold = np.unique(groups, return_inverse=True)[1] % 5
+    errors = {}
+    for k in RIDGE_GRID:
+        lam, err = k * base, 0.0
+        for f in range(5):
+            tr, te = torch.from_numpy(fold != f), torch.from_numpy(fold == f)
+            mx, my = xc[tr].mean(0), yc[tr].mean(0)
+            w = torch.linalg.solve((xc[tr] - mx).T @ (xc[tr] - mx) + lam * torch.eye(6, dtype=x.dtype),
+                                   (xc[tr] - mx).T @ (yc[tr] - my))
+            err += float((((xc[te] - mx) @ w + my - yc[te]) ** 2).sum())
+        errors[lam] = err
+    assert _kfold_lambda(xc, yc, groups, base) == min(errors, key=errors.get)
