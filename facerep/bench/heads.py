@@ -117,16 +117,18 @@ def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.n
     identities matters: with several images per person, leave-one-out rewards memorising identities and picks a
     penalty that is far too small for unseen people."""
     base = float(s2.mean()) if s2.numel() else 1.0
-    errors = {k * base: _cv_errors(u, s2, yc, groups, k * base) for k in RIDGE_GRID}
+    blocks = _group_blocks(groups, len(yc))  # the same held-out groups for every penalty
+    errors = {k * base: _cv_errors(u, s2, yc, blocks, k * base) for k in RIDGE_GRID}
     return min(errors, key=lambda lam: (errors[lam], -lam))  # ties: the larger penalty
 
 
-def _cv_errors(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, lam: float) -> float:
-    """Mean squared held-out residual of ridge with penalty ``lam`` (see :func:`_cv_lambda`)."""
+def _cv_errors(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blocks: list[torch.Tensor] | None,
+               lam: float) -> float:
+    """Mean squared held-out residual of ridge with penalty ``lam`` (see :func:`_cv_lambda`); ``blocks``: row
+    indices of each held-out group (:func:`_group_blocks`), None for leave-one-out."""
     n = len(yc)
     shrink = s2 / (s2 + lam)  # eigenvalues of the penalised part of the hat matrix
     resid = yc - u @ (shrink[:, None] * (u.T @ yc))
-    blocks = _group_blocks(groups, n)
     if blocks is None:
         h = (u ** 2) @ shrink + 1.0 / n
         return float(((resid / (1.0 - h).clamp(min=1e-6)[:, None]) ** 2).mean())
