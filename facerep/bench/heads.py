@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 RIDGE_GRID = tuple(10.0 ** k for k in range(-3, 5))  # × mean squared singular value
+CVLoss = Callable[[torch.Tensor, torch.Tensor], float]  # (targets [N, T], held-out predictions [N, T]) -> loss
 
 
 class Standardize(nn.Module):
@@ -44,6 +45,10 @@ class Standardize(nn.Module):
         if self.mean.numel() == 0:
             return x
         return (x - self.mean) / self.std
+
+    @property
+    def fitted(self) -> bool:
+        return self.mean.numel() > 0
 
 
 class ProbeHead(nn.Module):
@@ -105,9 +110,12 @@ class EmbeddingHead(ProbeHead):
         return self.scale * F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
 
 
-def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None) -> float:
-    """The ridge penalty of RIDGE_GRID with the smallest exact held-out squared error: leave-one-*group*-out when
-    ``groups`` [N] (identity / subject / video ids) has at least two groups, else leave-one-out.
+def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None,
+               loss: CVLoss | None = None, y: torch.Tensor | None = None) -> float:
+    """The ridge penalty of RIDGE_GRID with the smallest exact held-out loss: leave-one-*group*-out when
+    ``groups`` [N] (identity / subject / video ids) has at least two groups, else leave-one-out. The loss is the
+    mean squared error, or ``loss(y, held_out_prediction)``: a task's own criterion (e.g. minus the ICC) on the
+    uncentred targets ``y`` [N, T] (NaN = missing; required with ``loss``) and the held-out predictions.
     u: [N, r] left singular vectors and s2: [r] squared singular values of the centred design; yc: [N, T].
 
     The fit has an unpenalised intercept, so its hat matrix is H = 11ᵀ/N + U diag(s²/(s²+λ)) Uᵀ (the centred design
@@ -118,30 +126,38 @@ def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.n
     penalty that is far too small for unseen people."""
     base = float(s2.mean()) if s2.numel() else 1.0
     blocks = _group_blocks(groups, len(yc))  # the same held-out groups for every penalty
-    errors = {k * base: _cv_errors(u, s2, yc, blocks, k * base) for k in RIDGE_GRID}
+    errors = {}
+    for k in RIDGE_GRID:
+        held = _held_out_residuals(u, s2, yc, blocks, k * base)
+        if loss is None or y is None:
+            errors[k * base] = float((held ** 2).mean())
+        else:  # held = y - prediction (centring cancels); NaN where y is missing, never scored
+            errors[k * base] = float(loss(y, y - held))
     return min(errors, key=lambda lam: (errors[lam], -lam))  # ties: the larger penalty
 
 
-def _cv_errors(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blocks: list[torch.Tensor] | None,
-               lam: float) -> float:
-    """Mean squared held-out residual of ridge with penalty ``lam`` (see :func:`_cv_lambda`); ``blocks``: row
-    indices of each held-out group (:func:`_group_blocks`), None for leave-one-out."""
+def _held_out_residuals(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blocks: list[torch.Tensor] | None,
+                        lam: float) -> torch.Tensor:
+    """[N, T] residuals of each row predicted by ridge (penalty ``lam``) fitted without its group (see
+    :func:`_cv_lambda`); ``blocks``: row indices of each held-out group (:func:`_group_blocks`), None for
+    leave-one-out."""
     n = len(yc)
     shrink = s2 / (s2 + lam)  # eigenvalues of the penalised part of the hat matrix
     resid = yc - u @ (shrink[:, None] * (u.T @ yc))
     if blocks is None:
         h = (u ** 2) @ shrink + 1.0 / n
-        return float(((resid / (1.0 - h).clamp(min=1e-6)[:, None]) ** 2).mean())
+        return resid / (1.0 - h).clamp(min=1e-6)[:, None]
     held = torch.empty_like(resid)
-    for rows in blocks:
-        ug = u[rows]
-        a = torch.eye(len(rows), dtype=u.dtype) - (ug * shrink) @ ug.T - 1.0 / n
+    for rows in blocks:  # one batched solve per group size: rows [G_s, s]
+        ug = u[rows]  # [G_s, s, r]
+        a = torch.eye(rows.shape[1], dtype=u.dtype) - (ug * shrink) @ ug.transpose(1, 2) - 1.0 / n
         held[rows] = torch.linalg.solve(a, resid[rows])
-    return float((held ** 2).mean())
+    return held
 
 
 def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | None:
-    """Row indices of each group, or None (leave-one-out) without groups or with fewer than two."""
+    """Row indices of the groups, stacked per group size ([G_s, s] for each size s, so that the held-out solves
+    are batched), or None (leave-one-out) without groups or with fewer than two."""
     if groups is None:
         return None
     g = np.asarray(groups)
@@ -151,12 +167,15 @@ def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | Non
     if len(uniq) < 2 or len(uniq) == n:
         return None
     order = np.argsort(inv, kind="stable")
-    splits = np.cumsum(np.bincount(inv))[:-1]
-    return [torch.from_numpy(b) for b in np.split(order, splits)]
+    sizes = np.bincount(inv)
+    members = np.split(order, np.cumsum(sizes)[:-1])
+    return [torch.from_numpy(np.stack([m for m, k in zip(members, sizes) if k == size]))
+            for size in np.unique(sizes)]
 
 
 @torch.no_grad()
-def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndarray | None = None) -> float:
+def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndarray | None = None,
+              loss: CVLoss | None = None, gram: torch.Tensor | None = None) -> float:
     """Closed-form ridge regression (unpenalised intercept) of ``y`` on the standardised ``x``, one row per sample
     ([N, ...] flattened) or per grid cell for ``per_cell`` heads ([N, C, G, G] -> [N·G·G, C], targets likewise;
     cells whose targets are all 0 or NaN are left out). NaN targets are missing and filled with the column mean.
@@ -165,26 +184,37 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
     The penalty is chosen over RIDGE_GRID (× the mean squared singular value) by held-out error, holding out whole
     ``groups`` (identities, subjects or videos; [N]) when given: with at most as many rows as features, exactly
     (:func:`_cv_lambda`, through the eigendecomposition of the Gram matrix); with more rows, by 5-fold
-    cross-validation from per-fold sufficient statistics (:func:`_kfold_lambda`), so memory stays O(D²)."""
-    head.norm.fit(x)
-    xs, yt = head.rows(head.norm(x)).double(), head.rows(y).double()
+    cross-validation from per-fold sufficient statistics (:func:`_kfold_lambda`), so memory stays O(D²).
+    ``loss``: the held-out criterion of the exact path (default: squared error; the k-fold path always uses it).
+    The standardisation is fitted on ``x`` unless the head already has one (:class:`facerep.bench.design.Design`);
+    ``gram`` [N, N]: the Gram matrix of the standardised rows of ``x`` when already known (not for per-cell heads)."""
+    if not head.norm.fitted:
+        head.norm.fit(x)
+    xs, yt = head.rows(head.norm(x)).float(), head.rows(y).double()
     if head.per_cell:
+        gram = None
         keep = torch.nan_to_num(yt).abs().sum(1) > 0
         cells = len(xs) // max(1, len(x))
         xs, yt = xs[keep], yt[keep]
         groups = None if groups is None else np.repeat(np.asarray(groups), cells)[keep.numpy()]
     mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
-    mean_x = xs.mean(0) if len(xs) else torch.zeros(xs.shape[1], dtype=xs.dtype)
-    xc = xs - mean_x
+    mean_x = xs.double().mean(0) if len(xs) else torch.zeros(xs.shape[1], dtype=torch.float64)
+    xc = xs - mean_x.float()  # float32: the wide products below run at twice the float64 speed
     w, lam = torch.zeros(xs.shape[1], yt.shape[1], dtype=torch.float64), float("inf")
     if len(xc) >= 2 and len(xc) <= xc.shape[1]:
-        s2, vecs = torch.linalg.eigh(xc @ xc.T)
-        keep_s = s2 > s2.max() * 1e-10
+        if gram is None:
+            gram_c = (xc @ xc.T).double()
+        else:  # centre the given Gram matrix: (I - 11ᵀ/N) G (I - 11ᵀ/N)
+            r = gram.mean(1)
+            gram_c = gram - r[:, None] - r[None, :] + r.mean()
+        s2, vecs = torch.linalg.eigh(gram_c)
+        keep_s = s2 > s2.max() * 1e-7  # float32 products: smaller eigenvalues are rounding noise
         s2, u = s2[keep_s], vecs[:, keep_s]  # u: left singular vectors [N, r]
-        lam = _cv_lambda(u, s2, yc, groups)
-        w = xc.T @ (u @ ((u.T @ yc) / (s2 + lam)[:, None]))  # = V diag(s / (s² + λ)) Uᵀ y
+        lam = _cv_lambda(u, s2, yc, groups, loss, yt)
+        w = (xc.T @ (u @ ((u.T @ yc) / (s2 + lam)[:, None])).float()).double()  # = V diag(s / (s² + λ)) Uᵀ y
     elif len(xc) >= 2:
+        xc = xc.double()
         gram = xc.T @ xc
         lam = _kfold_lambda(xc, yc, groups, float(torch.linalg.eigvalsh(gram).clamp(min=0).mean()))
         w = torch.linalg.solve(gram + lam * torch.eye(len(gram), dtype=gram.dtype), xc.T @ yc)
@@ -236,7 +266,8 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
     x: [N, ...] features; y: [N, ...] targets. ``bias`` (optional) initialises ``head.last.bias``."""
     forward: Callable[[torch.Tensor], torch.Tensor] = head
     if isinstance(head, ProbeHead):
-        head.norm.fit(x)
+        if not head.norm.fitted:
+            head.norm.fit(x)
         if bias is not None:
             with torch.no_grad():
                 head.last.bias.copy_(bias)
@@ -259,9 +290,10 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
 
 
 def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Any, seed: int,
-             groups: np.ndarray | None = None) -> bool:
+             groups: np.ndarray | None = None, gram: torch.Tensor | None = None) -> bool:
     """Fit a task's head on features. x: [N, ...] features; y: [N, ...] head-space targets; ``groups`` [N]: the
-    identity (subject, video) of each sample, for leave-one-group-out penalty selection.
+    identity (subject, video) of each sample, for leave-one-group-out penalty selection; ``gram``: see
+    :func:`fit_ridge`.
 
     - regression tasks: ridge in closed form on the targets;
     - classification tasks with ``closed_form`` in linear mode: a ridge classifier, i.e. ridge on
@@ -270,10 +302,11 @@ def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: 
     - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``)."""
     torch.manual_seed(seed)
     scored = False
+    loss = getattr(task, "cv_loss", None)  # the task's own held-out criterion for the penalty, if any
     if task.regression and isinstance(head, ProbeHead):
-        fit_ridge(head, x, y, groups)
+        fit_ridge(head, x, y, groups, loss, gram)
     elif getattr(task, "closed_form", False) and cfg.mode == "linear" and isinstance(head, ProbeHead):
-        fit_ridge(head, x, task.vote_targets(y), groups)
+        fit_ridge(head, x, task.vote_targets(y), groups, loss, gram)
         scored = True
     else:
         fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=cfg.head_steps, lr=cfg.head_lr,

@@ -28,7 +28,8 @@ from ..progress import track
 from .features import cached_features, default_cache_dir, head_spec, load_backbone, task_input, weights_digest
 from .finetune import finetune_predict
 from .groups import group_labels, parse_skew, skew_positions
-from .heads import fit_head
+from .design import Design
+from .heads import ProbeHead, fit_head
 from .prepare import group_ids, take
 from .robustness import (augmented_inputs, corruption_pairs, corruption_rows, encode_corrupted, group_rows,
                          train_corruption_pairs, train_label)
@@ -180,6 +181,10 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
         x_train_all = [src.features["train"],  # + the --train-corruptions copies
                        *(src.features[f"train|{n}:{s}"] for n, s in train_corruption_pairs(cfg))]
         x_te = task_input(src.features["test"], test_pos, kind=kind, grid=cfg.global_grid)
+    design = None
+    if cfg.mode == "linear":  # standardisation (and Gram matrix) of the whole training split, shared by all fits
+        pos = np.sort(train_pos)
+        design = Design(task_input(src.features["train"], pos, kind=kind, grid=cfg.global_grid), pos)
     base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos), **train_label(cfg))
     pairs = corruption_pairs(cfg)
     if pairs:
@@ -198,7 +203,7 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
             groups = None if grouping is None or not task.holdout_groups else grouping[1][idx]
             x, y, groups = augmented_inputs(x_train_all, idx, y, groups, kind=kind, grid=cfg.global_grid)
             out, *outs_corrupt = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, [x_te, *x_corrupt],
-                                              cfg, seed, groups)
+                                              cfg, seed, groups, design, idx if len(x_train_all) == 1 else None)
         else:
             out = finetune_predict(task, model, src, idx, test_pos, y, cfg, seed)
         scores = task.metrics(task.decode(out, test_batch), truth)
@@ -230,14 +235,22 @@ def skewed(train_pos: np.ndarray, src: Source, cfg: Any, task: str) -> np.ndarra
 
 
 def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_tests: list[torch.Tensor],
-                 cfg: Any, seed: int, groups: np.ndarray | None = None) -> list[torch.Tensor]:
+                 cfg: Any, seed: int, groups: np.ndarray | None = None, design: Design | None = None,
+                 rows: np.ndarray | None = None) -> list[torch.Tensor]:
     """Train a head on cached features (or vote by kNN) and return its head-space outputs on each test input.
-    ``groups`` [N]: identity / subject / video of each training sample (penalty selection holds out whole groups)."""
+    ``groups`` [N]: identity / subject / video of each training sample (penalty selection holds out whole groups);
+    ``design``: the task's shared standardisation and Gram matrix (:mod:`.design`); ``rows``: the training split's
+    dataset indices of the rows of ``x`` (None when ``x`` is not a plain selection, e.g. with corrupted copies)."""
     if cfg.mode == "knn":
         return [task.knn_predict(x, y, x_te) for x_te in x_tests]
     torch.manual_seed(seed)
     head = task.build_head(spec)
-    scored = fit_head(task, head, x, y, cfg, seed, groups)
+    gram = None
+    if design is not None:
+        design.attach(head)
+        if rows is not None and isinstance(head, ProbeHead) and not head.per_cell:
+            gram = design.gram_of(rows)
+    scored = fit_head(task, head, x, y, cfg, seed, groups, gram)
     with torch.no_grad():
         outs = [head(x_te) for x_te in x_tests]
     return [task.from_scores(o) for o in outs] if scored else outs
