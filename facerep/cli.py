@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "facerep.pretrain.cli",
     "facerep.bench.cli",
     "facerep.curate.cli",
+    "facerep.curate.study_cli",
 ]
 
 

@@ -410,3 +410,37 @@ class DemoConfig:
         "pretrain_options": {"lr": 2e-3, "num_workers": 0, "checkpoint_every": 20,
                              "swav": {"n_prototypes": 32, "freeze_prototypes_steps": 10, "local_crops": 4,
                                       "sinkhorn_epsilon": 0.01}}})
+
+
+# --- redundancy study (facerep redundancy-study) --------------------------------------------------
+@dataclasses.dataclass
+class RedundancyStudyConfig:
+    """``facerep redundancy-study --out DIR``: the paper's redundancy experiment on the synthetic faces' video mode.
+    Redundancy of the clips (effective size vs frame stride), then the same pre-training (method, backbone, steps,
+    seed) on all frames and on the deduplicated frames, then the bench of both and of random init (same protocol;
+    bench faces are still images of other identities: synth seed 0 vs the clips' seed 1). Runs as a sweep under
+    DIR, so a rerun skips every finished stage.
+
+    Defaults are sized for 2 shared CPU cores: 11.8 min measured on 2026-11-29 with other jobs on the cores
+    (redundancy 19 s; pre-training 76 s on all frames, 360 s on dedup under heavier load, same 50 steps; bench
+    of 3 backbones x 4 tasks x 2 seeds about 4 min); less when the cores are free. Grow ``video_data``,
+    ``steps``, ``tasks`` (``[all]``) and ``bench_data`` on a GPU."""
+
+    video_data: str = "synth:ids=32,per_id=2,video_frames=16,size=64,seed=1"  # 64 clips x 16 frames = 1024 faces
+    redundancy: RedundancyConfig = dataclasses.field(default_factory=RedundancyConfig)
+    method: str = "simclr"
+    backbone: str = "timm:resnet18"
+    image_size: int = 64  # pre-training and bench crop side
+    steps: int = 50  # optimizer steps of each pre-training run (the same compute for both)
+    batch_size: int = 32
+    seed: int = 0  # pre-training seed (both runs)
+    pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
+        "lr": 2e-3, "num_workers": 0, "checkpoint_every": 25})  # any other PretrainConfig key
+    bench_data: str = "synth:ids=32,per_id=8,size=64,seed=0"
+    tasks: list[str] = dataclasses.field(default_factory=lambda: ["recognition", "landmarks2d", "parsing", "pose"])
+    mode: str = "linear"
+    fractions: list[float] = dataclasses.field(default_factory=lambda: [0.1, 1.0])
+    seeds: list[int] = dataclasses.field(default_factory=lambda: [0, 1])
+    bench_options: dict[str, Any] = dataclasses.field(default_factory=dict)  # any other BenchConfig key
+    executor: str = "local"  # local | pool | slurm (facerep sweep's executors)
+    workers: int = 2
