@@ -20,8 +20,9 @@ GRAM_MAX_ROWS = 4096  # larger training splits: no shared Gram matrix (N² memor
 
 
 class Design:
-    """Standardisation (``norm``) of a task's inputs over the training positions ``positions`` and, on first use,
-    the Gram matrix [N, N] (float64) of their standardised, flattened rows."""
+    """The standardisation of a task's inputs, fitted on the training positions ``positions``, their standardised
+    rows, and on first use the Gram matrix [N, N] (float64) of those rows flattened. Heads attached to a design
+    receive standardised inputs (:meth:`standardize` the test inputs once)."""
 
     def __init__(self, x: torch.Tensor, positions: np.ndarray) -> None:
         """x: [N, ...] the task's inputs at ``positions`` (sorted dataset indices of the training split)."""
@@ -30,22 +31,36 @@ class Design:
         self.positions = np.asarray(positions)
         self.norm = Standardize()
         self.norm.fit(x)
-        self._x: torch.Tensor | None = x if len(x) <= GRAM_MAX_ROWS and len(x) <= x[0].numel() else None
+        self.x = self.standardize(x)
         self._gram: torch.Tensor | None = None
 
+    @torch.no_grad()
+    def standardize(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x)
+
+    def _at(self, idx: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.searchsorted(self.positions, idx))
+
+    def rows_of(self, idx: np.ndarray) -> torch.Tensor:
+        """Standardised inputs of the dataset indices ``idx`` (in their order)."""
+        return self.x[self._at(idx)]
+
     def attach(self, head: Any) -> None:
-        """Give a probe head the shared standardisation (its fit then keeps it)."""
+        """Tell a probe head that its inputs are already standardised (its fit keeps it so)."""
         if isinstance(head, ProbeHead):
-            head.norm.mean, head.norm.std = self.norm.mean.clone(), self.norm.std.clone()
+            head.norm.identity = True
 
     @torch.no_grad()
     def gram_of(self, idx: np.ndarray) -> torch.Tensor | None:
         """The Gram block of the dataset indices ``idx`` (in their order), or None when the split is too large
-        or has more rows than features (the fit is then not made from the Gram matrix)."""
-        if self._gram is None and self._x is not None:
-            rows = self.norm(self._x).reshape(len(self._x), -1)
-            self._gram, self._x = (rows @ rows.T).double(), None
-        if self._gram is None:
+        or has more rows than features (such fits do not work from the Gram matrix)."""
+        n = len(self.x)
+        if n > GRAM_MAX_ROWS or n > self.x[0].numel():
             return None
-        at = torch.from_numpy(np.searchsorted(self.positions, idx))
-        return self._gram[at][:, at]
+        if self._gram is None:
+            rows = self.x.reshape(n, -1)
+            self._gram = (rows @ rows.T).double()
+        if len(idx) == n and np.array_equal(idx, self.positions):
+            return self._gram
+        at = self._at(idx)
+        return self._gram.index_select(0, at).index_select(1, at)

@@ -82,7 +82,8 @@ def global_vector(pooled: torch.Tensor, dense: torch.Tensor | None, grid: int) -
     to grid × grid and flattened ([N, D + C·grid²]): a linear probe that can see where things are."""
     if grid <= 0 or dense is None:
         return pooled
-    return torch.cat([pooled, F.adaptive_avg_pool2d(dense, grid).flatten(1)], dim=1)
+    grid_maps = dense if dense.shape[-1] == grid and dense.shape[-2] == grid else F.adaptive_avg_pool2d(dense, grid)
+    return torch.cat([pooled, grid_maps.flatten(1)], dim=1)
 
 
 def task_input(feats: "Features", rows: np.ndarray, *, kind: str, grid: int) -> torch.Tensor:

@@ -30,6 +30,7 @@ class Standardize(nn.Module):
         super().__init__()
         self.register_buffer("mean", torch.zeros(0))
         self.register_buffer("std", torch.ones(0))
+        self.identity = False  # inputs arrive standardised (a shared :class:`facerep.bench.design.Design`)
 
     @torch.no_grad()
     def fit(self, x: torch.Tensor) -> None:
@@ -42,13 +43,13 @@ class Standardize(nn.Module):
             self.std = torch.ones_like(self.std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mean.numel() == 0:
+        if self.identity or self.mean.numel() == 0:
             return x
         return (x - self.mean) / self.std
 
     @property
     def fitted(self) -> bool:
-        return self.mean.numel() > 0
+        return self.identity or self.mean.numel() > 0
 
 
 class ProbeHead(nn.Module):
@@ -199,28 +200,38 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
         groups = None if groups is None else np.repeat(np.asarray(groups), cells)[keep.numpy()]
     mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
-    mean_x = xs.double().mean(0) if len(xs) else torch.zeros(xs.shape[1], dtype=torch.float64)
-    xc = xs - mean_x.float()  # float32: the wide products below run at twice the float64 speed
+    mean_x = xs.mean(0, dtype=torch.float64) if len(xs) else torch.zeros(xs.shape[1], dtype=torch.float64)
     w, lam = torch.zeros(xs.shape[1], yt.shape[1], dtype=torch.float64), float("inf")
-    if len(xc) >= 2 and len(xc) <= xc.shape[1]:
-        if gram is None:
-            gram_c = (xc @ xc.T).double()
-        else:  # centre the given Gram matrix: (I - 11ᵀ/N) G (I - 11ᵀ/N)
-            r = gram.mean(1)
-            gram_c = gram - r[:, None] - r[None, :] + r.mean()
-        s2, vecs = torch.linalg.eigh(gram_c)
-        keep_s = s2 > s2.max() * 1e-7  # float32 products: smaller eigenvalues are rounding noise
-        s2, u = s2[keep_s], vecs[:, keep_s]  # u: left singular vectors [N, r]
-        lam = _cv_lambda(u, s2, yc, groups, loss, yt)
-        w = (xc.T @ (u @ ((u.T @ yc) / (s2 + lam)[:, None])).float()).double()  # = V diag(s / (s² + λ)) Uᵀ y
-    elif len(xc) >= 2:
-        xc = xc.double()
+    if len(xs) >= 2 and len(xs) <= xs.shape[1]:
+        w, lam = _dual_fit(xs, mean_x, yc, yt, groups, loss, gram)
+    elif len(xs) >= 2:
+        xc = xs.double() - mean_x
         gram = xc.T @ xc
         lam = _kfold_lambda(xc, yc, groups, float(torch.linalg.eigvalsh(gram).clamp(min=0).mean()))
         w = torch.linalg.solve(gram + lam * torch.eye(len(gram), dtype=gram.dtype), xc.T @ yc)
     head.last.weight.copy_(w.T.float())
     head.last.bias.copy_((mean_y - mean_x @ w).float())
     return lam
+
+
+def _dual_fit(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor, yt: torch.Tensor, groups: np.ndarray | None,
+              loss: CVLoss | None, gram: torch.Tensor | None) -> tuple[torch.Tensor, float]:
+    """Ridge with N <= D rows through the eigendecomposition of the centred N×N Gram matrix: (weights [D, T]
+    float64, penalty). xs: [N, D] float32 rows (centred by ``mean_x`` [D]); yc / yt: centred / raw targets [N, T];
+    ``gram``: the uncentred Gram matrix of ``xs`` when known."""
+    if gram is None:
+        xc = xs - mean_x.float()  # float32: the wide product runs at twice the float64 speed
+        gram_c = (xc @ xc.T).double()
+    else:  # centre the given Gram matrix: (I - 11ᵀ/N) G (I - 11ᵀ/N)
+        r = gram.mean(1)
+        gram_c = gram - r[:, None] - r[None, :] + r.mean()
+    s2, vecs = torch.linalg.eigh(gram_c)
+    keep = s2 > s2.max() * 1e-7  # float32 products: smaller eigenvalues are rounding noise
+    s2, u = s2[keep], vecs[:, keep]  # u: left singular vectors [N, r], orthogonal to the constant vector
+    lam = _cv_lambda(u, s2, yc, groups, loss, yt)
+    # w = Xcᵀ U diag(1 / (s² + λ)) Uᵀ y  (= V diag(s / (s² + λ)) Uᵀ y); as 1ᵀU = 0, Xcᵀ a = Xsᵀ a: no centred copy
+    a = (u @ ((u.T @ yc) / (s2 + lam)[:, None])).float()
+    return (xs.T @ a).double(), lam
 
 
 def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, base: float,

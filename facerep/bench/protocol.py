@@ -25,17 +25,22 @@ import torch
 from ..data.splits import nested_subsets, shots_subset
 from ..errors import ConfigError, DataError, FacerepError
 from ..progress import track
-from .features import cached_features, default_cache_dir, head_spec, load_backbone, task_input, weights_digest
+from .features import cached_features, default_cache_dir, load_backbone, weights_digest
 from .finetune import finetune_predict
 from .groups import group_labels, parse_skew, skew_positions
-from .design import Design
-from .heads import ProbeHead, fit_head
+from .linear import LinearHeads
 from .prepare import group_ids, take
-from .robustness import (augmented_inputs, corruption_pairs, corruption_rows, encode_corrupted, group_rows,
-                         train_corruption_pairs, train_label)
+from .robustness import (
+    corruption_pairs,
+    corruption_rows,
+    encode_corrupted,
+    group_rows,
+    train_corruption_pairs,
+    train_label,
+)
 from .sources import Source, load_source, resolve_data, source_name, task_split
 from .tasks import ALL_TASKS, get_task, list_tasks
-from .tasks._base import HeadSpec, Task
+from .tasks._base import Task
 
 MODES = ("linear", "knn", "finetune")
 
@@ -176,21 +181,11 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
     test_batch = take(src.test.batch, test_pos)
     truth = task.truth(test_batch)
     linear = cfg.mode != "finetune"
-    kind = "pooled" if cfg.mode == "knn" else ("dense" if task.input == "dense" else "global")
-    if linear:
-        x_train_all = [src.features["train"],  # + the --train-corruptions copies
-                       *(src.features[f"train|{n}:{s}"] for n, s in train_corruption_pairs(cfg))]
-        x_te = task_input(src.features["test"], test_pos, kind=kind, grid=cfg.global_grid)
-    design = None
-    if cfg.mode == "linear":  # standardisation (and Gram matrix) of the whole training split, shared by all fits
-        pos = np.sort(train_pos)
-        design = Design(task_input(src.features["train"], pos, kind=kind, grid=cfg.global_grid), pos)
     base = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos), **train_label(cfg))
     pairs = corruption_pairs(cfg)
     if pairs:
         base.update(corruption="clean", severity="0")
-    x_corrupt = [task_input(src.features[f"test|{n}:{s}"], test_pos, kind=kind, grid=cfg.global_grid)
-                 for n, s in pairs] if linear else []
+    heads = LinearHeads(task, src, cfg, train_pos, test_pos, pairs) if linear else None
     regions = {k.partition("|")[2]: r[test_pos] for k, r in src.regions.items() if k.startswith("test|")}
     grouping = group_ids(src.train.batch)
     configs = [(seed, *s) for seed in cfg.seeds for s in subsets(task, src.train.batch, train_pos, cfg, seed)]
@@ -199,11 +194,9 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) 
     for seed, fraction, shots, idx in track(configs, f"{task.name}: {cfg.mode} heads"):
         t0 = time.perf_counter()
         y = y_all[torch.from_numpy(idx)]
-        if linear:
+        if heads is not None:
             groups = None if grouping is None or not task.holdout_groups else grouping[1][idx]
-            x, y, groups = augmented_inputs(x_train_all, idx, y, groups, kind=kind, grid=cfg.global_grid)
-            out, *outs_corrupt = _fit_predict(task, head_spec(x, cfg, src.train.info), x, y, [x_te, *x_corrupt],
-                                              cfg, seed, groups, design, idx if len(x_train_all) == 1 else None)
+            out, *outs_corrupt = heads.predict(idx, y, groups, seed)
         else:
             out = finetune_predict(task, model, src, idx, test_pos, y, cfg, seed)
         scores = task.metrics(task.decode(out, test_batch), truth)
@@ -232,25 +225,3 @@ def skewed(train_pos: np.ndarray, src: Source, cfg: Any, task: str) -> np.ndarra
     attr, value, share = parse_skew(cfg.train_skew)
     labels = group_labels(take(src.train.batch, train_pos)["groups"], attr, task=task, dataset=src.name)
     return skew_positions(train_pos, labels, value, share, cfg.split_seed, attribute=attr)
-
-
-def _fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_tests: list[torch.Tensor],
-                 cfg: Any, seed: int, groups: np.ndarray | None = None, design: Design | None = None,
-                 rows: np.ndarray | None = None) -> list[torch.Tensor]:
-    """Train a head on cached features (or vote by kNN) and return its head-space outputs on each test input.
-    ``groups`` [N]: identity / subject / video of each training sample (penalty selection holds out whole groups);
-    ``design``: the task's shared standardisation and Gram matrix (:mod:`.design`); ``rows``: the training split's
-    dataset indices of the rows of ``x`` (None when ``x`` is not a plain selection, e.g. with corrupted copies)."""
-    if cfg.mode == "knn":
-        return [task.knn_predict(x, y, x_te) for x_te in x_tests]
-    torch.manual_seed(seed)
-    head = task.build_head(spec)
-    gram = None
-    if design is not None:
-        design.attach(head)
-        if rows is not None and isinstance(head, ProbeHead) and not head.per_cell:
-            gram = design.gram_of(rows)
-    scored = fit_head(task, head, x, y, cfg, seed, groups, gram)
-    with torch.no_grad():
-        outs = [head(x_te) for x_te in x_tests]
-    return [task.from_scores(o) for o in outs] if scored else outs

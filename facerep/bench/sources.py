@@ -27,6 +27,7 @@ class Source:
     official: bool
     features: dict[str, Features] = field(default_factory=dict)  # "train" / "test" -> cached features
     regions: dict[str, np.ndarray] = field(default_factory=dict)  # "test|occlusion:S" -> [N, S, S] bool occluded
+    designs: dict[tuple, Any] = field(default_factory=dict)  # shared Designs of linear heads (facerep.bench.linear)
 
     @property
     def skipped(self) -> list[tuple[str, int, str]]:

@@ -17,34 +17,38 @@ def _data(n=60, d=200, seed=0):
 
 
 def test_gram_block_gives_the_same_fit_as_computing_it():
-    """A subset's fit from the shared Gram block equals the fit that forms the Gram matrix itself (same
-    standardisation), for an unordered subset with identity groups."""
+    """A subset's fit from the shared Gram block equals the fit that forms the Gram matrix itself, for an
+    unordered subset with identity groups."""
     x, y = _data()
     positions = np.arange(100, 160)  # dataset indices of the training split
     design = Design(x, positions)
     idx = np.array([101, 150, 103, 104, 120, 121, 122, 140, 141, 142, 143, 110, 111, 112, 113, 159])
-    rows = idx - 100
     groups = np.repeat(np.arange(8), 2)
     heads = []
     for gram in (design.gram_of(idx), None):
         head = linear_head(200, 4)
         design.attach(head)
-        lam = fit_ridge(head, x[rows], y[rows], groups, gram=gram)
+        lam = fit_ridge(head, design.rows_of(idx), y[idx - 100], groups, gram=gram)
         heads.append((lam, head))
     (lam_a, a), (lam_b, b) = heads
     assert lam_a == pytest.approx(lam_b, rel=1e-6)
     with torch.no_grad():
-        torch.testing.assert_close(a(x), b(x), rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(a(design.x), b(design.x), rtol=1e-4, atol=1e-4)
 
 
-def test_standardisation_comes_from_the_whole_split_and_is_kept():
+def test_standardisation_comes_from_the_whole_split():
+    """Rows are standardised with the whole split's statistics, not the subset's; attached heads take them as
+    they are and a fit does not re-standardise."""
     x, y = _data()
     design = Design(x, np.arange(60))
+    whole = (x - x.mean(0)) / x.std(0, unbiased=False)
+    torch.testing.assert_close(design.rows_of(np.arange(5)), whole[:5], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(design.standardize(x[7:9]), whole[7:9], rtol=1e-4, atol=1e-4)
     head = linear_head(200, 4)
     design.attach(head)
-    fit_ridge(head, x[:5], y[:5])
-    torch.testing.assert_close(head.norm.mean, x.mean(0))  # not the 5-row mean
-    assert not torch.allclose(head.norm.mean, x[:5].mean(0))
+    fit_ridge(head, design.rows_of(np.arange(5)), y[:5])
+    assert head.norm.fitted and head.norm.mean.numel() == 0
+    torch.testing.assert_close(head.norm(x), x)
 
 
 def test_no_gram_when_rows_outnumber_features_or_positions_unsorted():
@@ -58,7 +62,7 @@ def test_spatial_head_gram_matches_flattened_rows():
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(30, 4, 3, 3, generator=gen)
     design = Design(x, np.arange(30))
-    rows = ((x - x.mean((0, 2, 3), keepdim=True)[0]) / x.std((0, 2, 3), unbiased=False, keepdim=True)[0])
+    rows = (x - x.mean((0, 2, 3), keepdim=True)) / x.std((0, 2, 3), unbiased=False, keepdim=True)
     rows = rows.reshape(30, -1).double()
     torch.testing.assert_close(design.gram_of(np.array([3, 7])), (rows @ rows.T)[[3, 7]][:, [3, 7]],
                                rtol=1e-4, atol=1e-4)
