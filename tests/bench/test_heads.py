@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from facerep.bench.heads import fit_ridge, knn_vote, linear_head, spatial_linear_head
@@ -134,3 +135,34 @@ def test_kfold_penalty_errors_match_refitting_each_fold():
             err += float((((xc[te] - mx) @ w + my - yc[te]) ** 2).sum())
         errors[lam] = err
     assert _kfold_lambda(xc, yc, groups, base) == min(errors, key=errors.get)
+
+
+def test_task_criterion_chooses_the_penalty():
+    """With ``loss``, the penalty is the one with the best held-out value of the task's own criterion, computed on
+    the raw targets (NaN = missing kept) and the exact held-out predictions; AU intensity uses minus the ICC."""
+    import numpy as np
+
+    from facerep.bench.api import make_config
+    from facerep.bench.heads import RIDGE_GRID, fit_ridge, linear_head
+    from facerep.bench.tasks import get_task
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(60, 80, generator=gen)
+    y = 0.3 * x[:, :2] + torch.randn(60, 2, generator=gen)
+    y[5, 1] = float("nan")
+    seen = []
+
+    def spread(t, p):  # prefers the least shrunk predictions
+        seen.append((torch.isnan(t).sum().item(), torch.isnan(p[~torch.isnan(t)]).sum().item()))
+        return -float(p[~torch.isnan(t)].var())
+
+    lam_spread = fit_ridge(linear_head(80, 2), x, y, np.repeat(np.arange(20), 3), loss=spread)
+    lam_mse = fit_ridge(linear_head(80, 2), x, y, np.repeat(np.arange(20), 3))
+    assert len(seen) == len(RIDGE_GRID) and all(s == (1, 0) for s in seen)
+    assert lam_spread < lam_mse
+    # the AU task's criterion is minus its primary metric on the held-out predictions
+    task = get_task("au")(make_config({}))
+    task.n, task.names = 2, ["au1", "au2"]
+    truth = torch.tensor([[0.0, 0.2], [0.4, 0.6], [0.8, 0.2], [0.2, 1.0]])
+    assert task.cv_loss(truth, truth) == pytest.approx(-1.0)
+    assert task.cv_loss(truth, truth.flip(0)) > -0.5
