@@ -4,8 +4,9 @@ Gram matrix of the standardised training rows.
 Inputs are standardised with the statistics of **all training-split features** (images only, no labels), so a
 1 % subset is not standardised by the noisy statistics of a handful of faces, and every subset's design matrix is
 a row selection of one matrix. The ridge fits of :func:`facerep.bench.heads.fit_ridge` with at most as many rows
-as features work from the rows' Gram matrix; here it is computed once per task (one N×N product over the whole
-training split) and each subset takes its block, instead of a product over all features for every fit.
+as features work from the rows' Gram matrix; here it is computed once (one N×N product over the whole training
+split, shared by the tasks that read the same inputs) and each subset takes its block, instead of a product over
+all features for every fit.
 """
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ class Design:
         return self.norm(x)
 
     def _at(self, idx: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.searchsorted(self.positions, idx))
+        at = np.searchsorted(self.positions, idx)
+        if len(idx) and (at.max() >= len(self.positions) or not np.array_equal(self.positions[at], idx)):
+            raise ValueError("indices outside the training split of this design")
+        return torch.from_numpy(at)
 
     def rows_of(self, idx: np.ndarray) -> torch.Tensor:
         """Standardised inputs of the dataset indices ``idx`` (in their order)."""

@@ -56,6 +56,8 @@ def test_no_gram_when_rows_outnumber_features_or_positions_unsorted():
     assert Design(x, np.arange(60)).gram_of(np.arange(10)) is None
     with pytest.raises(ValueError):
         Design(x, np.arange(60)[::-1].copy())
+    with pytest.raises(ValueError, match="outside the training split"):
+        Design(x, np.arange(0, 120, 2)).rows_of(np.array([3]))
 
 
 def test_spatial_head_gram_matches_flattened_rows():
