@@ -63,23 +63,28 @@ class ActionUnits(AUHead, Task):
 
     def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> float:
         """The ridge penalty's held-out criterion: minus the mean ICC(3,1) over AUs (the primary metric). Squared
-        error would prefer the heavily shrunk near-constant predictor whenever the signal is weak, whose ICC is ~0."""
-        scores = self.metrics(self.decode(pred, {}), y.numpy() * MAX_INTENSITY)
-        icc = scores.get("icc", float("nan"))
+        error would prefer the heavily shrunk near-constant predictor whenever the signal is weak, whose ICC is ~0.
+        Only the ICC is computed: this runs for every penalty of every fit."""
+        per = self._per_au(self.decode(pred, {}), y.numpy() * MAX_INTENSITY, {"icc": M.icc_3_1})
+        icc = nanmean(list(per["icc"].values()))
         return -icc if np.isfinite(icc) else 0.0
 
     def metrics(self, pred: np.ndarray, target: np.ndarray) -> dict[str, float]:
-        out: dict[str, float] = {}
-        per: dict[str, list[float]] = {"icc": [], "pearson": [], "mae": [], "f1": []}
+        per = self._per_au(pred, target, {
+            "icc": M.icc_3_1, "pearson": M.pearson, "mae": M.mae,
+            "f1": lambda t, p: M.binary_f1((t >= 1).astype(int), (p >= 1).astype(int))})
+        out = {f"{metric}_{name}": float(v) for metric, vals in per.items() for name, v in vals.items()}
+        out.update({metric: nanmean(list(vals.values())) for metric, vals in per.items()})
+        return out
+
+    def _per_au(self, pred: np.ndarray, target: np.ndarray, fns: dict[str, Any]) -> dict[str, dict[str, float]]:
+        """{metric: {AU name: fn(labels, predictions)}} over the labelled test samples of each AU; an AU with
+        fewer than 2 labelled samples is skipped. pred, target: [N, n AUs] intensities (NaN = unlabelled)."""
+        per: dict[str, dict[str, float]] = {m: {} for m in fns}
         for j, name in enumerate(self.names):
             ok = np.isfinite(target[:, j])
             if ok.sum() < 2:
                 continue
-            t, p = target[ok, j], pred[ok, j]
-            vals = {"icc": M.icc_3_1(t, p), "pearson": M.pearson(t, p), "mae": M.mae(t, p),
-                    "f1": M.binary_f1((t >= 1).astype(int), (p >= 1).astype(int))}
-            for metric, v in vals.items():
-                out[f"{metric}_{name}"] = float(v)
-                per[metric].append(v)
-        out.update({metric: nanmean(v) for metric, v in per.items()})
-        return out
+            for metric, fn in fns.items():
+                per[metric][name] = fn(target[ok, j], pred[ok, j])
+        return per
