@@ -140,10 +140,8 @@ def test_kfold_penalty_errors_match_refitting_each_fold():
 def test_task_criterion_chooses_the_penalty():
     """With ``loss``, the penalty is the one with the best held-out value of the task's own criterion, computed on
     the raw targets (NaN = missing kept) and the exact held-out predictions; AU intensity uses minus the ICC."""
-    import numpy as np
-
     from facerep.bench.api import make_config
-    from facerep.bench.heads import RIDGE_GRID, fit_ridge, linear_head
+    from facerep.bench.heads import RIDGE_GRID
     from facerep.bench.tasks import get_task
 
     gen = torch.Generator().manual_seed(3)
