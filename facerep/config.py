@@ -336,6 +336,11 @@ class BenchConfig:
     dense_strides: list[int] = dataclasses.field(default_factory=lambda: [8, 16])  # maps used by dense tasks
     dense_grid: int = 8  # each dense map is average-pooled to dense_grid × dense_grid before caching
     global_grid: int = 8  # global tasks read pooled + the dense maps pooled to this grid (0 = pooled only)
+    align: str = "auto"  # auto: tasks of facial motion (expression, AUs) read 5-point-aligned crops | off: box crops
+    align_margin: float = 0.0  # template margin of aligned crops (0 = the ArcFace crop; > 0 shows more context)
+    aligned_strides: list[int] = dataclasses.field(default_factory=lambda: [4])  # maps read on aligned crops
+    aligned_grid: int = 14  # ... each pooled to this grid (cached so, and read as is by the aligned tasks)
+    mirror: bool = True  # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops
     head_steps: int = 300  # optimizer steps of a head on cached features
     head_lr: float = 1e-2
     head_weight_decay: float = 1e-3

@@ -22,17 +22,21 @@ GRAM_MAX_ROWS = 4096  # larger training splits: no shared Gram matrix (N² memor
 
 class Design:
     """The standardisation of a task's inputs, fitted on the training positions ``positions``, their standardised
-    rows, and on first use the Gram matrix [N, N] (float64) of those rows flattened. Heads attached to a design
-    receive standardised inputs (:meth:`standardize` the test inputs once)."""
+    rows, and on first use the Gram matrix [kN, kN] (float64) of those rows flattened. With ``copies`` (e.g. the
+    features of the mirrored crops at the same positions) each training face has k = 1 + len(copies) rows: a
+    subset's rows are its faces' rows in every copy, clean first. Heads attached to a design receive standardised
+    inputs (:meth:`standardize` the test inputs once)."""
 
-    def __init__(self, x: torch.Tensor, positions: np.ndarray) -> None:
-        """x: [N, ...] the task's inputs at ``positions`` (sorted dataset indices of the training split)."""
+    def __init__(self, x: torch.Tensor, positions: np.ndarray, copies: tuple[torch.Tensor, ...] = ()) -> None:
+        """x: [N, ...] the task's inputs at ``positions`` (sorted dataset indices of the training split); copies:
+        [N, ...] each, more inputs of the same faces (standardised with the statistics of ``x``)."""
         if np.any(np.diff(positions) <= 0):
             raise ValueError("positions must be sorted and distinct")
         self.positions = np.asarray(positions)
         self.norm = Standardize()
         self.norm.fit(x)
-        self.x = self.standardize(x)
+        self.k = 1 + len(copies)
+        self.x = torch.cat([self.standardize(c) for c in (x, *copies)])
         self._gram: torch.Tensor | None = None
 
     @torch.no_grad()
@@ -40,13 +44,15 @@ class Design:
         return self.norm(x)
 
     def _at(self, idx: np.ndarray) -> torch.Tensor:
+        """Rows of the dataset indices ``idx``: in the clean inputs, then in each copy."""
         at = np.searchsorted(self.positions, idx)
         if len(idx) and (at.max() >= len(self.positions) or not np.array_equal(self.positions[at], idx)):
             raise ValueError("indices outside the training split of this design")
-        return torch.from_numpy(at)
+        n = len(self.positions)
+        return torch.from_numpy(np.concatenate([at + c * n for c in range(self.k)]))
 
     def rows_of(self, idx: np.ndarray) -> torch.Tensor:
-        """Standardised inputs of the dataset indices ``idx`` (in their order)."""
+        """Standardised inputs of the dataset indices ``idx`` (in their order; k rows per index, copy by copy)."""
         return self.x[self._at(idx)]
 
     def attach(self, head: Any) -> None:
@@ -64,7 +70,7 @@ class Design:
         if self._gram is None:
             rows = self.x.reshape(n, -1)
             self._gram = (rows @ rows.T).double()
-        if len(idx) == n and np.array_equal(idx, self.positions):
+        if len(idx) * self.k == n and np.array_equal(idx, self.positions):
             return self._gram
         at = self._at(idx)
         return self._gram.index_select(0, at).index_select(1, at)

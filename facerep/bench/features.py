@@ -91,6 +91,7 @@ def task_input(feats: "Features", rows: np.ndarray, *, kind: str, grid: int) -> 
     "global" (:func:`global_vector`)."""
     from .heads import as_tensor
 
+    rows = feats.rows_at(np.asarray(rows))
     if kind == "dense":
         return as_tensor(feats.dense, rows)
     pooled = as_tensor(feats.pooled, rows)
@@ -110,6 +111,16 @@ class Features:
     dense: np.ndarray  # [N, C, G, G]
     key: str
     computed: bool  # False when read from the cache
+    positions: np.ndarray | None = None  # sorted dataset positions of the rows when not all (mirrored training crops)
+
+    def rows_at(self, positions: np.ndarray) -> np.ndarray:
+        """Row indices of the dataset ``positions``."""
+        if self.positions is None:
+            return positions
+        at = np.searchsorted(self.positions, positions)
+        if len(positions) and (at.max() >= len(self.positions) or not np.array_equal(self.positions[at], positions)):
+            raise ValueError("positions outside the rows of these features")
+        return at
 
 
 def cache_key(weights: str, digest: str, strides: Sequence[int], grid: int) -> str:

@@ -19,14 +19,16 @@ from ..data.transforms import hflip
 from ..errors import ConfigError
 from .features import encode, global_vector, head_spec, stack_images
 from .heads import fit_head, param_groups
+from .sources import crop_view
 from .tasks._base import Task
 
 
 def _features(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> torch.Tensor:
     """The task's input, as in the linear mode: the dense grid, or the global vector."""
-    out = encode(model, stack_images(crops), strides=cfg.dense_strides, grid=cfg.dense_grid,
-                 dense=task.input == "dense" or cfg.global_grid > 0)
-    return out["dense"] if task.input == "dense" else global_vector(out["pooled"], out.get("dense"), cfg.global_grid)
+    view = crop_view(cfg, task)
+    out = encode(model, stack_images(crops), strides=view.strides, grid=view.grid,
+                 dense=task.input == "dense" or view.global_grid > 0)
+    return out["dense"] if task.input == "dense" else global_vector(out["pooled"], out.get("dense"), view.global_grid)
 
 
 def _can_flip(task: Task, sample: FaceSample, info: Any) -> bool:

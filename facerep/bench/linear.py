@@ -29,17 +29,21 @@ class LinearHeads:
                  pairs: list[tuple[str, str]]) -> None:
         self.task, self.src, self.cfg, self.n_train = task, src, cfg, len(train_pos)
         self.kind = "pooled" if cfg.mode == "knn" else ("dense" if task.input == "dense" else "global")
-        grid = cfg.global_grid
-        self.x_train_all = [src.features["train"],  # + the --train-corruptions copies
+        grid = self.grid = src.view.global_grid
+        mirror = cfg.mirror and cfg.mode == "linear" and task.mirror_invariant and "train|mirror" in src.features
+        self.copies = ["train|mirror"] if mirror else []  # more rows per face (the Design holds them too)
+        self.x_train_all = [src.features["train"],  # + the mirrored crops, + the --train-corruptions copies
+                            *(src.features[key] for key in self.copies),
                             *(src.features[f"train|{n}:{s}"] for n, s in train_corruption_pairs(cfg))]
         self.x_tests = [task_input(src.features[key], test_pos, kind=self.kind, grid=grid)
                         for key in ["test", *(f"test|{n}:{s}" for n, s in pairs)]]
         self.design: Design | None = None
         if cfg.mode == "linear":  # standardisation (and Gram matrix) of the whole training split, for all fits
             pos = np.sort(train_pos)
-            key = (src.features["train"].key, self.kind, grid, pos.tobytes())  # tasks on the same inputs share it
+            key = (src.features["train"].key, *self.copies, self.kind, grid, pos.tobytes())  # shared by tasks alike
             if key not in src.designs:
-                src.designs[key] = Design(task_input(src.features["train"], pos, kind=self.kind, grid=grid), pos)
+                inputs = [task_input(src.features[k], pos, kind=self.kind, grid=grid) for k in ["train", *self.copies]]
+                src.designs[key] = Design(inputs[0], pos, tuple(inputs[1:]))
             self.design = src.designs[key]
             self.x_tests = [self.design.standardize(x) for x in self.x_tests]
         self.closed_form = cfg.mode == "linear" and (task.regression or task.closed_form)
@@ -50,12 +54,14 @@ class LinearHeads:
         whole = self.closed_form and len(idx) == self.n_train  # the same fit for every seed: made once
         if whole and self._whole is not None:
             return self._whole
-        plain = len(self.x_train_all) == 1
+        plain = len(self.x_train_all) == 1 + len(self.copies)  # no --train-corruptions copies
         if self.design is not None and plain:
             x = self.design.rows_of(idx)
+            y = y.repeat(self.design.k, *([1] * (y.dim() - 1)))
+            groups = None if groups is None else np.tile(groups, self.design.k)
         else:
             x, y, groups = augmented_inputs(self.x_train_all, idx, y, groups, kind=self.kind,
-                                            grid=self.cfg.global_grid)
+                                            grid=self.grid)
             x = x if self.design is None else self.design.standardize(x)
         outs = fit_predict(self.task, head_spec(x, self.cfg, self.src.train.info), x, y, self.x_tests, self.cfg,
                            seed, groups, self.design, idx if plain else None)

@@ -1,9 +1,12 @@
 """Decode a dataset once and crop every face: the labels of every task, in crop pixels and in original pixels.
 
-Every sample gets a face box (:func:`facerep.data.transforms.face_box`: the format's box, else the landmarks'
-box, else the mask's face region, else the whole image), is cropped with a margin and resized to the bench's
-image size (:func:`facerep.data.transforms.crop_resize`); the affine (original -> crop) is kept so predictions
-can be mapped back to original pixels before metrics.
+Box crops: every sample gets a face box (:func:`facerep.data.transforms.face_box`: the format's box, else the
+landmarks' box, else the mask's face region, else the whole image), is cropped with a margin and resized to the
+bench's image size (:func:`facerep.data.transforms.crop_resize`). Aligned crops (``align`` = template margin):
+a similarity transform takes the face's 5 points (eyes, nose tip, mouth corners, from its 2D landmarks) onto the
+ArcFace-style template (:func:`facerep.data.transforms.align_resize`); a face without them is box-cropped and
+counted in ``Prepared.unaligned``. Either way the affine (original -> crop) is kept so predictions can be mapped
+back to original pixels before metrics.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import numpy as np
 import torch
 
 from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
-from ..data.transforms import crop_resize
+from ..data.transforms import align_resize, crop_resize
 from ..data.validate import ListedOnce, face_key, validate_sample
 from ..errors import DataError
 from ..progress import track
@@ -38,23 +41,29 @@ class Prepared:
     crops: list[FaceSample] | None
     digest: str
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    unaligned: int = 0  # aligned crops only: faces without 5 alignment points, box-cropped instead
 
     def __len__(self) -> int:
         return len(self.batch["index"])
 
 
-def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False) -> Prepared:
-    """Decode, validate and crop every sample of ``dataset``. A sample raising DataError propagates (with its
-    file and line) unless ``skip_bad``, which skips and records it as (index, message)."""
+def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
+            align: float | None = None) -> Prepared:
+    """Decode, validate and crop every sample of ``dataset``: box crops with ``margin``, or aligned crops with
+    template margin ``align`` when it is not None. A sample raising DataError propagates (with its file and line)
+    unless ``skip_bad``, which skips and records it as (index, message)."""
+    return prepare_views(dataset, name, size=size, margin=margin, skip_bad=skip_bad, aligns=(align,))[0]
+
+
+def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
+                  aligns: tuple[float | None, ...] = (None,)) -> list[Prepared]:
+    """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image once."""
     info = dataset.info
-    crops: list[FaceSample] = []
-    extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d", "orig_mask",
-                                                  "orig_size", "subject", "video", "index", "groups",
-                                                  "face_key")}
+    views = [_View(size, margin, align) for align in aligns]
     skipped: list[tuple[int, str]] = []
     listed_once = ListedOnce(name)
-    digest = hashlib.sha256(f"{size}|{margin}".encode())
-    for i in track(range(len(dataset)), f"decoding and cropping {name}"):
+    verb = "cropping" if aligns == (None,) else "aligning" if None not in aligns else "cropping and aligning"
+    for i in track(range(len(dataset)), f"decoding and {verb} {name}"):
         try:
             s = dataset[i]
             validate_sample(s, info)
@@ -64,25 +73,51 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
                 raise
             skipped.append((i, str(e)))
             continue
-        crop, affine = crop_resize(s, size, margin)
-        crops.append(crop)
-        digest.update(np.ascontiguousarray(crop.image).tobytes())
+        for view in views:
+            view.add(s, i)
+    if not views[0].crops:
+        raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
+    return [view.prepared(name, info, skipped) for view in views]
+
+
+class _View:
+    """The crops of one kind being collected by :func:`prepare_views`, with their extra labels and digest."""
+
+    def __init__(self, size: int, margin: float, align: float | None) -> None:
+        self.size, self.margin, self.align = size, margin, align
+        self.crops: list[FaceSample] = []
+        self.extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d",
+                                                           "orig_mask", "orig_size", "subject", "video", "index",
+                                                           "groups", "face_key")}
+        self.unaligned = 0
+        self.digest = hashlib.sha256(f"{size}|{margin}|{align}".encode())
+
+    def add(self, s: FaceSample, i: int) -> None:
+        try:
+            aligned = None if self.align is None else align_resize(s, self.size, self.align)
+        except DataError:  # degenerate 5 points: the box crop, counted like a face without them
+            aligned = None
+        self.unaligned += self.align is not None and aligned is None
+        crop, affine = aligned or crop_resize(s, self.size, self.margin)
+        self.crops.append(crop)
+        self.digest.update(np.ascontiguousarray(crop.image).tobytes())
         for key, value in (("affine", affine), ("orig_landmarks2d", s.landmarks2d), ("orig_landmarks3d", s.landmarks3d),
                            ("orig_mask", s.mask), ("orig_size", s.image.shape[:2]), ("subject", s.subject),
                            ("video", s.video), ("index", i), ("groups", s.groups), ("face_key", face_key(s))):
-            extra[key].append(value)
-    if not crops:
-        raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
-    batch = _collate_labels(crops)
-    batch["affine"] = np.stack(extra["affine"])
-    batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
-    batch["index"] = np.asarray(extra["index"], dtype=np.int64)
-    for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups", "face_key"):
-        batch[key] = extra[key]
-    ident = batch.get("identity")
-    batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(crops), -1)
-    digest.update(batch["index"].tobytes())
-    return Prepared(name, info, batch, crops, digest.hexdigest()[:24], skipped)
+            self.extra[key].append(value)
+
+    def prepared(self, name: str, info: DatasetInfo, skipped: list[tuple[int, str]]) -> Prepared:
+        extra = self.extra
+        batch = _collate_labels(self.crops)
+        batch["affine"] = np.stack(extra["affine"])
+        batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
+        batch["index"] = np.asarray(extra["index"], dtype=np.int64)
+        for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups", "face_key"):
+            batch[key] = extra[key]
+        ident = batch.get("identity")
+        batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(self.crops), -1)
+        self.digest.update(batch["index"].tobytes())
+        return Prepared(name, info, batch, self.crops, self.digest.hexdigest()[:24], list(skipped), self.unaligned)
 
 
 def _fill_value(t: torch.Tensor, key: str) -> float:

@@ -15,6 +15,8 @@ fraction and seed. Each (seed, fraction) also records the task's trivial baselin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -22,6 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
+from ..data.sample import FaceSample
 from ..data.splits import nested_subsets, shots_subset
 from ..errors import ConfigError, DataError, FacerepError
 from ..progress import track
@@ -38,11 +41,12 @@ from .robustness import (
     train_corruption_pairs,
     train_label,
 )
-from .sources import Source, load_source, resolve_data, source_name, task_split
+from .sources import CropView, Source, crop_view, load_sources, resolve_data, source_name, task_split
 from .tasks import ALL_TASKS, get_task, list_tasks
 from .tasks._base import Task
 
 MODES = ("linear", "knn", "finetune")
+ALIGN = ("auto", "off")  # tasks' own crops (Task.crop) | box crops for every task
 
 
 @dataclass
@@ -51,6 +55,7 @@ class BenchResult:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (dataset, index, message)
     notes: list[str] = field(default_factory=list)
     forwarded: int = 0  # images the backbone encoded for cached features in this run
+    forward_seconds: float = 0.0  # wall time of those encodings (clean and mirrored crops)
 
 
 @contextlib.contextmanager
@@ -93,6 +98,10 @@ def validate(cfg: Any) -> None:
         raise ConfigError("nothing to run: give --fractions and/or --shots")
     if not cfg.seeds:
         raise ConfigError("no seed given (--seeds 0,1,2)")
+    if cfg.align not in ALIGN:
+        raise ConfigError(f"align {cfg.align!r} is not one of {', '.join(ALIGN)}")
+    if cfg.align_margin < 0 or cfg.aligned_grid < 1 or not cfg.aligned_strides:
+        raise ConfigError("aligned crops need align_margin >= 0, aligned_grid >= 1 and at least one aligned stride")
     corruption_pairs(cfg)  # unknown corruptions or severities fail before any work
     train_corruption_pairs(cfg)
     if cfg.train_skew:
@@ -139,36 +148,76 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
         for name in [n for n in names if not tasks[n].knn]:
             result.notes.append(f"task {name!r} has no kNN protocol (dense task): skipped in --mode knn")
             names.remove(name)
+    readers: dict[tuple[str, CropView], list[Task]] = {}  # (dataset, crop view) -> the tasks reading it
+    for name in names:
+        readers.setdefault((source_name(plan[name]), crop_view(cfg, tasks[name])), []).append(tasks[name])
     for name in names:
         task, obj = tasks[name], plan[name]
-        dsname = source_name(obj)
+        dsname, view = source_name(obj), crop_view(cfg, task)
         with error_context(name, dsname):
-            if dsname not in sources:
-                sources[dsname] = load_source(obj, cfg, cfg.image_size, margin)
-                result.skipped += sources[dsname].skipped
-            src = sources[dsname]
+            if (dsname, view) not in sources:  # every crop of this dataset that a task reads, decoded once
+                views = [v for d, v in readers if d == dsname]
+                loaded = load_sources(obj, cfg, cfg.image_size, margin, views)
+                sources.update({(dsname, v): s for v, s in loaded.items()})
+                result.skipped += loaded[views[0]].skipped
+                _note_unaligned(loaded.values(), dsname, result)
+            src = sources[dsname, view]
             task.check(src.train.info, dsname)
             if cfg.mode != "finetune":
-                _ensure_features(src, model, weights, cfg, result)
+                _ensure_features(src, model, weights, cfg, result, _mirror_rows(src, readers[dsname, view], cfg))
             result.rows += run_task(task, src, model, cfg, bb_name)
     return result
 
 
-def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: BenchResult) -> None:
+def _mirror_rows(src: Source, readers: list[Task], cfg: Any) -> np.ndarray | None:
+    """Sorted positions of the training faces whose mirrored crops the linear heads of ``readers`` train on (the
+    union of their training splits), or None when none does or they are already encoded."""
+    mirror = [t for t in readers if t.mirror_invariant] if cfg.mirror and cfg.mode == "linear" else []
+    if not mirror or "train|mirror" in src.features:
+        return None
+    return np.unique(np.concatenate([task_split(t, src, cfg)[0] for t in mirror]))
+
+
+def _note_unaligned(srcs: Any, dsname: str, result: BenchResult) -> None:
+    for src in srcs:
+        unaligned = src.train.unaligned + (src.test.unaligned if src.official else 0)
+        if unaligned:
+            result.notes.append(f"{dsname}: {unaligned} face(s) without 5 alignment points (eyes, nose tip, mouth "
+                                "corners) were box-cropped for the aligned tasks")
+
+
+def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: BenchResult,
+                     mirror_rows: np.ndarray | None = None) -> None:
+    """Cached features of the source's splits, and with ``mirror_rows`` (sorted positions of training faces) of
+    those faces' mirrored crops ("train|mirror", rows at those positions only)."""
     parts = {"train": src.train} | ({"test": src.test} if src.official else {})
-    for split, prep in parts.items():
+    todo = [(split, prep.crops, prep.digest, prep.name, None) for split, prep in parts.items()]
+    if mirror_rows is not None and src.train.crops is not None:
+        crops = [mirrored(src.train.crops[i]) for i in mirror_rows]
+        rows_digest = hashlib.sha256(mirror_rows.astype(np.int64).tobytes()).hexdigest()[:16]
+        todo.append(("train|mirror", crops, f"{src.train.digest}|mirror|{rows_digest}", f"{src.train.name} mirrored",
+                     mirror_rows))
+    for split, crops, digest, name, positions in todo:
         if split in src.features:
             continue
-        feats = cached_features(model, prep.crops, weights=weights, digest=prep.digest, name=prep.name,
-                                cache_dir=default_cache_dir(cfg.cache_dir), strides=cfg.dense_strides,
-                                grid=cfg.dense_grid, batch_size=cfg.batch_size)
-        result.forwarded += len(prep) if feats.computed else 0
-        src.features[split] = feats
+        t0 = time.perf_counter()
+        feats = cached_features(model, crops, weights=weights, digest=digest, name=name,
+                                cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
+                                grid=src.view.grid, batch_size=cfg.batch_size)
+        if feats.computed:
+            result.forwarded += len(crops)
+            result.forward_seconds += time.perf_counter() - t0
+        src.features[split] = dataclasses.replace(feats, positions=positions)
     src.features.setdefault("test", src.features["train"])
     if cfg.corruptions or cfg.train_corruptions:
         result.forwarded += encode_corrupted(src, model, weights, cfg)
     for prep in parts.values():
         prep.crops = None  # features are on disk now; the crops are not needed again
+
+
+def mirrored(crop: FaceSample) -> FaceSample:
+    """The crop flipped left-right (image only: for tasks whose labels a flip keeps)."""
+    return dataclasses.replace(crop, image=np.ascontiguousarray(crop.image[:, ::-1]))
 
 
 def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) -> list[dict[str, Any]]:

@@ -82,8 +82,8 @@ def encode_corrupted(src: Any, model: Any, weights: str, cfg: Any) -> int:
                 src.regions[key] = np.stack([r for _, r in done if r is not None])
             feats = cached_features(model, [c for c, _ in done], weights=weights,
                                     digest=f"{prep.digest}|{name}:{sev}", name=f"{prep.name} {name}:{sev}",
-                                    cache_dir=default_cache_dir(cfg.cache_dir), strides=cfg.dense_strides,
-                                    grid=cfg.dense_grid, batch_size=cfg.batch_size)
+                                    cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
+                                    grid=src.view.grid, batch_size=cfg.batch_size)
             forwarded += len(done) if feats.computed else 0
             src.features[key] = feats
     return forwarded

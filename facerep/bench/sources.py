@@ -13,18 +13,41 @@ import numpy as np
 from ..data.splits import check_disjoint, split_train_test
 from ..errors import ConfigError, DataError
 from .features import Features
-from .prepare import Prepared, group_ids, prepare, take
+from .prepare import Prepared, group_ids, prepare_views, take
 from .tasks._base import Task
+
+
+@dataclass(frozen=True)
+class CropView:
+    """How a task's faces are cropped and which backbone maps it reads: box crops and the maps of ``dense_strides``
+    (the geometric tasks: their labels must not shape the crop), or 5-point-aligned crops and the finer maps of
+    ``aligned_strides`` (tasks of facial motion: expression and AUs are deformations of a few pixels at fixed
+    places of an aligned face, as their datasets' protocols align them). ``grid``: each map is pooled to it for the
+    cache; ``global_grid``: global tasks read the pooled vector + the maps at this grid."""
+
+    aligned: bool
+    strides: tuple[int, ...]
+    grid: int
+    global_grid: int
+
+
+def crop_view(cfg: Any, task: Task) -> CropView:
+    """The crop and maps ``task`` reads under the bench config (``--align off``: box crops for every task)."""
+    if cfg.align == "auto" and task.crop == "aligned":
+        return CropView(True, tuple(cfg.aligned_strides), int(cfg.aligned_grid), int(cfg.aligned_grid))
+    return CropView(False, tuple(cfg.dense_strides), int(cfg.dense_grid), int(cfg.global_grid))
 
 
 @dataclass
 class Source:
-    """One dataset, decoded and cropped: ``train`` and ``test`` are the same Prepared unless ``official``."""
+    """One dataset, decoded and cropped as ``view`` says: ``train`` and ``test`` are the same Prepared unless
+    ``official``."""
 
     name: str
     train: Prepared
     test: Prepared
     official: bool
+    view: CropView
     features: dict[str, Features] = field(default_factory=dict)  # "train" / "test" -> cached features
     regions: dict[str, np.ndarray] = field(default_factory=dict)  # "test|occlusion:S" -> [N, S, S] bool occluded
     designs: dict[tuple, Any] = field(default_factory=dict)  # shared Designs of linear heads (facerep.bench.linear)
@@ -74,24 +97,23 @@ def _official_splits(spec: str, cfg: Any) -> tuple[str, str] | None:
     return cfg.train_split, test
 
 
-def load_source(obj: Any, cfg: Any, size: int, margin: float) -> Source:
-    """Load, decode and crop a data source (official splits when the format has ``train_split`` and a test split)."""
+def load_sources(obj: Any, cfg: Any, size: int, margin: float, views: list[CropView]) -> dict[CropView, Source]:
+    """Load and decode a data source once (official splits when the format has ``train_split`` and a test split)
+    and crop it as each of ``views`` says (box crops with ``margin``, or aligned crops with ``cfg.align_margin``)."""
     from ..data.formats import load_dataset
 
     name = source_name(obj)
-    kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad)
+    kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad,
+              aligns=tuple(cfg.align_margin if v.aligned else None for v in views))
     if isinstance(obj, tuple):
-        tr, te = obj
-        return Source(name, prepare(tr, f"{name}[train]", **kw), prepare(te, f"{name}[test]", **kw), True)
-    if not isinstance(obj, str):
-        p = prepare(obj, name, **kw)
-        return Source(name, p, p, False)
-    splits = _official_splits(obj, cfg)
+        tr, te = (prepare_views(d, f"{name}[{split}]", **kw) for d, split in zip(obj, ("train", "test")))
+        return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}
+    splits = None if not isinstance(obj, str) else _official_splits(obj, cfg)
     if splits is None:
-        p = prepare(load_dataset(obj), name, **kw)
-        return Source(name, p, p, False)
-    tr, te = (prepare(load_dataset(obj, s), f"{name}[{s}]", **kw) for s in splits)
-    return Source(name, tr, te, True)
+        preps = prepare_views(obj if not isinstance(obj, str) else load_dataset(obj), name, **kw)
+        return {v: Source(name, p, p, False, v) for v, p in zip(views, preps)}
+    tr, te = (prepare_views(load_dataset(obj, s), f"{name}[{s}]", **kw) for s in splits)
+    return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}
 
 
 def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarray]:

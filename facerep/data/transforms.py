@@ -1,5 +1,6 @@
 """Label-consistent geometry: a horizontal flip that swaps left/right landmark indices and mask
-classes, and the face-box crop that maps landmarks, masks and boxes through the same affine.
+classes, and the face crops (face box + margin, or 5-point alignment) that map landmarks, masks and boxes
+through the same affine.
 
 Affines are 2×3 matrices ``A`` mapping original pixel coordinates to output pixels: ``p' = A @ [x, y, 1]``.
 """
@@ -124,12 +125,22 @@ def invert_affine(affine: np.ndarray) -> np.ndarray:
 
 def crop_resize(sample: FaceSample, size: int, margin: float = 0.2,
                 box: tuple[float, float, float, float] | None = None) -> tuple[FaceSample, np.ndarray]:
-    """Crop the face (``box`` or :func:`face_box`) with ``margin`` and resize to ``size``×``size``.
-
-    Landmarks, 3D landmarks (z scaled like x and y), the mask (nearest; outside-image pixels become
-    ``MASK_IGNORE``) and the box go through the same affine, which is returned (original -> crop).
-    """
+    """Crop the face (``box`` or :func:`face_box`) with ``margin`` and resize to ``size``×``size``; the labels go
+    through the same affine, which is returned (original -> crop). See :func:`warp_sample`."""
     a = box_affine(box or face_box(sample), size, margin)
+    return warp_sample(sample, a, size), a
+
+
+def affine_scale(affine: np.ndarray) -> float:
+    """The uniform scale of a similarity (or axis-aligned scaling) affine: sqrt(|det|) of its 2×2 part."""
+    return float(np.sqrt(abs(np.linalg.det(np.asarray(affine, np.float64)[:, :2]))))
+
+
+def warp_sample(sample: FaceSample, affine: np.ndarray, size: int) -> FaceSample:
+    """The sample seen through ``affine`` (original -> output pixels) in a ``size``×``size`` image: landmarks,
+    3D landmarks (z scaled by the affine's scale, like x and y), the mask (nearest; outside-image pixels become
+    ``MASK_IGNORE``) and the box (the bounding box of its warped corners) go through the same affine."""
+    a = affine
     image = cv2.warpAffine(sample.image, a, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     out = dataclasses.replace(sample, image=image)
     if sample.landmarks2d is not None:
@@ -137,11 +148,46 @@ def crop_resize(sample: FaceSample, size: int, margin: float = 0.2,
     if sample.landmarks3d is not None:
         p = sample.landmarks3d.astype(np.float64)
         xy = apply_affine(p[:, :2], a)
-        out.landmarks3d = np.concatenate([xy, p[:, 2:3] * a[0, 0]], axis=1).astype(np.float32)
+        out.landmarks3d = np.concatenate([xy, p[:, 2:3] * affine_scale(a)], axis=1).astype(np.float32)
     if sample.mask is not None:
         out.mask = cv2.warpAffine(sample.mask.astype(np.uint8), a, (size, size), flags=cv2.INTER_NEAREST,
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=MASK_IGNORE)
     if sample.box is not None:
-        (bx0, by0), (bx1, by1) = apply_affine(np.array(sample.box, dtype=np.float64).reshape(2, 2), a)
+        x0, y0, x1, y1 = sample.box
+        corners = apply_affine(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float64), a)
+        (bx0, by0), (bx1, by1) = corners.min(0), corners.max(0)
         out.box = (float(bx0), float(by0), float(bx1), float(by1))
-    return out, a
+    return out
+
+
+# 5 alignment points (image-left eye centre, image-right eye centre, nose tip, image-left and image-right mouth
+# corners: the order of facerep.curate.align's template) from the landmark schemes the formats use: 0-based
+# indices, or index groups whose mean is the point
+_FIVE_POINTS: dict[int, tuple[tuple[int, ...], ...]] = {
+    5: ((0,), (1,), (2,), (3,), (4,)),  # CelebA / MTCNN order
+    68: (tuple(range(36, 42)), tuple(range(42, 48)), (30,), (48,), (54,)),  # 300W (iBUG 68)
+    98: ((96,), (97,), (54,), (76,), (82,)),  # WFLW: pupils 96/97, nose tip 54, mouth corners 76/82
+}
+
+
+def five_points(landmarks: np.ndarray | None) -> np.ndarray | None:
+    """[5, 2] alignment points from 5-, 68- (300W) or 98-point (WFLW) landmarks; None when the scheme is another
+    or a point it needs is unlabelled (NaN)."""
+    if landmarks is None or len(landmarks) not in _FIVE_POINTS:
+        return None
+    pts = np.asarray(landmarks, np.float64)[:, :2]
+    five = np.stack([pts[list(group)].mean(0) for group in _FIVE_POINTS[len(pts)]])
+    return five if np.isfinite(five).all() else None
+
+
+def align_resize(sample: FaceSample, size: int, margin: float = 0.0) -> tuple[FaceSample, np.ndarray] | None:
+    """The face aligned by a similarity transform of its 5 points (:func:`five_points`) onto the ArcFace-style
+    template (:func:`facerep.curate.align.similarity`; ``margin`` m shows more context, m = 0 is the 112-px ArcFace
+    crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5 points."""
+    from ..curate.align import similarity
+
+    five = five_points(sample.landmarks2d)
+    if five is None:
+        return None
+    a = similarity(five, size, margin)
+    return warp_sample(sample, a, size), a

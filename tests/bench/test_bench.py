@@ -123,10 +123,22 @@ def medium_run(bench_cache):
 def test_closed_form_heads_beat_trivial_baselines(medium_run, task):
     """With the closed-form heads (penalty by leave-one-identity-out error; held-out ICC for AU) seven tasks beat
     their trivial baselines (chance pairs, mean shape, majority class / value, mean intensity, mean pose) on unseen
-    identities: errors at least 10 % lower, scores at least 0.03 higher (AU ICC 0.13 vs 0). Expression is at
-    majority level on random-init features at this scale."""
+    identities: errors at least 10 % lower, scores at least 0.03 higher (AU ICC 0.40 vs 0 on aligned crops).
+    Expression needs larger crops: see the next test."""
+    _assert_beats_trivial(medium_run, task, 0.03)
+
+
+def _assert_beats_trivial(df, task: str, margin: float) -> None:
     metric, direction = get_task(task).primary
-    rows = medium_run[(medium_run.task == task) & (medium_run.metric == metric)]
+    rows = df[(df.task == task) & (df.metric == metric)]
     trained = rows[rows["mode"] == "linear"]["value"].mean()
     trivial = rows[rows["mode"] == "trivial"]["value"].mean()
-    assert trained > trivial + 0.03 if direction == "max" else trained < 0.9 * trivial
+    assert trained > trivial + margin if direction == "max" else trained < 0.9 * trivial
+
+
+def test_expression_head_beats_the_majority_class_on_aligned_mirrored_crops(bench_cache):
+    """The data of medium_run at 64-px crops: aligned crops, the stride-4 maps and mirrored training crops carry
+    the expression of unseen identities linearly (accuracy 0.32 vs majority 0.23); at 48 px it is at majority."""
+    cfg = make_config(dict(image_size=64, fractions=[1.0], seeds=[0], cache_dir=str(bench_cache), tasks=["expression"],
+                           synth="synth:ids=24,per_id=8,size=64,seed=0"))
+    _assert_beats_trivial(bench(cfg, write=False)[0], "expression", 0.05)

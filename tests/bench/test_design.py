@@ -71,3 +71,22 @@ def test_spatial_head_gram_matches_flattened_rows():
     head = spatial_linear_head(4, 3, 2)
     design.attach(head)
     assert head.norm.fitted
+
+
+def test_copies_give_each_face_one_row_per_copy_standardised_like_the_clean_rows():
+    """With a copy (the mirrored crops' features), a subset's rows are its clean rows then its copy rows, the copy
+    is standardised with the clean statistics, and the Gram block is that of those rows."""
+    x, _ = _data()
+    mirror = x.flip(1) + 0.1
+    positions = np.arange(10, 70)
+    design = Design(x, positions, (mirror,))
+    idx = np.array([12, 40, 11])
+    rows = design.rows_of(idx)
+    mean, std = x.mean(0), x.std(0, unbiased=False)
+    torch.testing.assert_close(rows[:3], (x[idx - 10] - mean) / std, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(rows[3:], (mirror[idx - 10] - mean) / std, rtol=1e-4, atol=1e-4)
+    flat = rows.reshape(len(rows), -1).double()
+    torch.testing.assert_close(design.gram_of(idx), flat @ flat.T, rtol=1e-5, atol=1e-3)
+    assert design.gram_of(positions).shape == (120, 120)
+    with pytest.raises(ValueError, match="outside the training split"):
+        design.rows_of(np.array([5]))

@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...data.sample import DatasetInfo
-from ...data.transforms import invert_affine
+from ...data.transforms import affine_scale, invert_affine
 from ...errors import MissingLabelsError
 
 
@@ -43,6 +43,8 @@ class Task:
     needs: ClassVar[frozenset[str]] = frozenset()
     primary: ClassVar[tuple[str, str]] = ("", "max")  # (metric, "min" | "max")
     input: ClassVar[str] = "pooled"  # "pooled" [N, D] or "dense" [N, C, G, G]
+    crop: ClassVar[str] = "box"  # "box" (face box + margin) or "aligned" (5-point similarity; see bench.sources)
+    mirror_invariant: ClassVar[bool] = False  # a horizontal flip leaves the labels unchanged (see BenchConfig.mirror)
     regression: ClassVar[bool] = False  # linear heads fitted in closed form (ridge) instead of AdamW
     closed_form: ClassVar[bool] = False  # linear mode: a ridge classifier on vote_targets, mapped by from_scores
     holdout_groups: ClassVar[bool] = True  # ridge penalties chosen holding out whole identities (else single samples)
@@ -162,7 +164,7 @@ def crop_to_original(points: np.ndarray, affines: np.ndarray) -> np.ndarray:
         inv = invert_affine(a)
         out[i, :, :2] = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
         if pts.shape[1] == 3:
-            out[i, :, 2] = pts[:, 2] / a[0, 0]
+            out[i, :, 2] = pts[:, 2] / affine_scale(a)
     return out
 
 

@@ -1,5 +1,6 @@
-"""``au``: action-unit intensity (0-5) per AU by linear regression on pooled features (targets / 5; a NaN label
-is an unlabelled AU and is left out). Predictions are clipped to [0, 5].
+"""``au``: action-unit intensity (0-5) per AU by linear regression on the global features of 5-point aligned crops
+(pooled + the finest maps, :class:`facerep.bench.sources.CropView`; targets / 5; a NaN label is an unlabelled AU and
+is left out). Predictions are clipped to [0, 5].
 
 Metrics per AU (``<metric>_au<code>``) and their mean over AUs: ``icc`` = ICC(3,1) of Shrout & Fleiss between
 label and prediction (the DISFA / FERA convention, primary), ``pearson``, ``mae``, and ``f1`` -- the occurrence
@@ -32,8 +33,11 @@ def nanmean(values: list[float]) -> float:
 
 
 class AUHead:
-    """Shared by the AU tasks: one linear output per AU of the dataset (``info.au_codes``)."""
+    """Shared by the AU tasks: one linear output per AU of the dataset (``info.au_codes``), read from 5-point
+    aligned crops (an AU is a deformation at a fixed place of the aligned face; DISFA and BP4D are aligned so)."""
 
+    crop = "aligned"
+    mirror_invariant = True  # AU intensities and occurrences do not depend on the image side
     info: Any
     n: int
 

@@ -1,7 +1,7 @@
 """``au_occurrence``: AU occurrence (binary labels, or intensity labels binarised at >= 1) by a linear logistic
-head on pooled features. Metrics: F1 of the positive class per AU (``f1_au<code>``) and its mean over AUs
-(``f1``, primary), as BP4D / DISFA occurrence results are reported. Not part of ``--tasks all`` (which has the
-intensity task ``au``); run it by name."""
+head on the global features of aligned crops (as ``au``). Metrics: F1 of the positive class per AU
+(``f1_au<code>``) and its mean over AUs (``f1``, primary), as BP4D / DISFA occurrence results are reported. Not
+part of ``--tasks all`` (which has the intensity task ``au``); run it by name."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,8 @@
-"""``expression``: expression classification with a linear head on pooled features -- in linear mode a ridge
-classifier on one-hot targets (closed form, penalty by leave-one-identity-out error), when fine-tuning a softmax
-head (cross-entropy); when the training data has valence / arousal, the same head also regresses them.
+"""``expression``: expression classification with a linear head on the global features of 5-point aligned crops
+(pooled + the finest maps, :class:`facerep.bench.sources.CropView`; RAF-DB and AffectNet are aligned so) -- in linear
+mode a ridge classifier on one-hot targets (closed form, penalty by leave-one-identity-out accuracy), when
+fine-tuning a softmax head (cross-entropy); when the training data has valence / arousal, the same head also
+regresses them.
 
 Metrics: ``accuracy``, ``macro_f1`` (unweighted over all expression classes of the dataset), the confusion matrix
 as ``confusion_<true>_<pred>`` counts (class ids), and when labelled ``ccc_valence``, ``ccc_arousal`` (Lin's CCC)
@@ -27,6 +29,8 @@ class Expression(Task):
     primary = ("accuracy", "max")
     shots_by = "class"
     closed_form = True
+    crop = "aligned"
+    mirror_invariant = True  # the class does not change with a flip (valence / arousal neither)
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -63,6 +67,16 @@ class Expression(Task):
 
     def from_votes(self, v: torch.Tensor) -> torch.Tensor:
         return torch.cat([torch.log(v[:, :self.n].clamp(min=1e-6)), v[:, self.n:]], 1)
+
+    def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> float:
+        """The ridge penalty's held-out criterion: the error rate of the argmax over the class columns (1 - accuracy,
+        the primary metric) on labelled rows. Squared error on one-hot targets prefers the heavily shrunk predictor,
+        whose argmax is the majority class, whenever the class signal is weak."""
+        cls = y[:, :self.n]
+        ok = ~torch.isnan(cls).any(1)
+        if not ok.any():
+            return 0.0
+        return float((pred[ok, :self.n].argmax(1) != cls[ok].argmax(1)).double().mean())
 
     def from_scores(self, s: torch.Tensor) -> torch.Tensor:
         """Ridge scores of the one-hot columns are used as logits (argmax decides); valence/arousal as fitted."""

@@ -86,7 +86,7 @@ class Parsing(Task):
         size, masks = self.cfg.image_size, []
         for start in range(0, len(out), _CHUNK):
             up = F.interpolate(out[start:start + _CHUNK].float(), size=(size, size), mode="bilinear", align_corners=False)
-            crop = up.argmax(1).to(torch.uint8).numpy()
+            crop = up.max(1).indices.to(torch.uint8).numpy()  # = argmax(1) (first maximum), several times faster
             for c, a, (h, w) in zip(crop, batch["affine"][start:start + _CHUNK], batch["orig_size"][start:start + _CHUNK]):
                 masks.append(cv2.warpAffine(c, a, (int(w), int(h)), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                                             borderMode=cv2.BORDER_CONSTANT, borderValue=0))
