@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .features import rows_of_positions
 from .heads import ProbeHead, Standardize
 
 GRAM_MAX_ROWS = 4096  # larger training splits: no shared Gram matrix (N² memory); each fit computes its own
@@ -45,9 +46,7 @@ class Design:
 
     def _at(self, idx: np.ndarray) -> torch.Tensor:
         """Rows of the dataset indices ``idx``: in the clean inputs, then in each copy."""
-        at = np.searchsorted(self.positions, idx)
-        if len(idx) and (at.max() >= len(self.positions) or not np.array_equal(self.positions[at], idx)):
-            raise ValueError("indices outside the training split of this design")
+        at = rows_of_positions(self.positions, idx, "the training split of this design")
         n = len(self.positions)
         return torch.from_numpy(np.concatenate([at + c * n for c in range(self.k)]))
 

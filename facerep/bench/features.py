@@ -115,12 +115,15 @@ class Features:
 
     def rows_at(self, positions: np.ndarray) -> np.ndarray:
         """Row indices of the dataset ``positions``."""
-        if self.positions is None:
-            return positions
-        at = np.searchsorted(self.positions, positions)
-        if len(positions) and (at.max() >= len(self.positions) or not np.array_equal(self.positions[at], positions)):
-            raise ValueError("positions outside the rows of these features")
-        return at
+        return positions if self.positions is None else rows_of_positions(self.positions, positions, "these features")
+
+
+def rows_of_positions(held: np.ndarray, positions: np.ndarray, what: str) -> np.ndarray:
+    """Indices into the sorted dataset positions ``held`` of ``positions``; ValueError for one ``held`` lacks."""
+    at = np.searchsorted(held, positions)
+    if len(positions) and (at.max() >= len(held) or not np.array_equal(held[at], positions)):
+        raise ValueError(f"positions outside {what}")
+    return at
 
 
 def cache_key(weights: str, digest: str, strides: Sequence[int], grid: int) -> str:

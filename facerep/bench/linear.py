@@ -16,7 +16,7 @@ import torch
 from .design import Design
 from .features import head_spec, task_input
 from .heads import ProbeHead, fit_head
-from .robustness import augmented_inputs, train_corruption_pairs
+from .robustness import augmented_inputs, repeat_labels, train_corruption_pairs
 from .sources import Source
 from .tasks._base import HeadSpec, Task
 
@@ -57,8 +57,7 @@ class LinearHeads:
         plain = len(self.x_train_all) == 1 + len(self.copies)  # no --train-corruptions copies
         if self.design is not None and plain:
             x = self.design.rows_of(idx)
-            y = y.repeat(self.design.k, *([1] * (y.dim() - 1)))
-            groups = None if groups is None else np.tile(groups, self.design.k)
+            y, groups = repeat_labels(y, groups, self.design.k)
         else:
             x, y, groups = augmented_inputs(self.x_train_all, idx, y, groups, kind=self.kind,
                                             grid=self.grid)

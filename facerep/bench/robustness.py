@@ -223,6 +223,9 @@ def augmented_inputs(feats: list[Any], idx: np.ndarray, y: Any, groups: np.ndarr
     from .features import task_input
 
     x = torch.cat([task_input(f, idx, kind=kind, grid=grid) for f in feats])
-    reps = len(feats)
-    y = y.repeat(reps, *([1] * (y.dim() - 1)))
-    return x, y, (None if groups is None else np.tile(groups, reps))
+    return (x, *repeat_labels(y, groups, len(feats)))
+
+
+def repeat_labels(y: Any, groups: np.ndarray | None, reps: int) -> tuple[Any, np.ndarray | None]:
+    """Targets [n, ...] and groups [n] of ``reps`` stacked copies of the same n faces (copy by copy)."""
+    return y.repeat(reps, *([1] * (y.dim() - 1))), (None if groups is None else np.tile(groups, reps))
