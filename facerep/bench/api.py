@@ -146,15 +146,34 @@ def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
     for col in ["task", "metric", "mode", *configs]:
         table.add_column(col, justify="right" if col in configs else "left")
     df = df.assign(config=[_label(f, s) for f, s in zip(df["fraction"], df["shots"])])
+    flagged = False
     for task in dict.fromkeys(df["task"]):
         metric, direction = get_task(task).primary
         sub = df[(df["task"] == task) & (df["metric"] == metric)]
+        means = {(m, c): _finite(sub[(sub["mode"] == m) & (sub["config"] == c)]["value"])
+                 for m in dict.fromkeys(sub["mode"]) for c in configs}
         for mode in dict.fromkeys(sub["mode"]):
             cells = []
             for c in configs:
-                v = sub[(sub["mode"] == mode) & (sub["config"] == c)]["value"].to_numpy(dtype=np.float64)
-                v = v[np.isfinite(v)]
-                cells.append(f"{v.mean():.4f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.4f}" if v.size else "-")
+                v, trivial = means[mode, c], means.get(("trivial", c), np.empty(0))
+                below = mode != "trivial" and v.size and trivial.size and _worse(v.mean(), trivial.mean(), direction)
+                flagged |= bool(below)
+                cells.append((f"{v.mean():.4f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.4f}" if v.size else "-")
+                             + (" ▼" if below else ""))
             arrow = "↓" if direction == "min" else "↑"
             table.add_row(task, f"{metric} {arrow}", mode, *cells, style="dim" if mode == "trivial" else None)
+    if flagged:
+        table.caption = "▼ below the task's trivial baseline: the head learnt nothing usable there"
     return table
+
+
+def _finite(values: pd.Series) -> np.ndarray:
+    v = values.to_numpy(dtype=np.float64)
+    return v[np.isfinite(v)]
+
+
+def _worse(value: float, baseline: float, direction: str) -> bool:
+    """``value`` is worse than ``baseline`` beyond float noise, for a metric to minimise or maximise."""
+    tol = 1e-9 * max(1.0, abs(baseline))
+    return value > baseline + tol if direction == "min" else value < baseline - tol
+

@@ -282,3 +282,12 @@ def test_mean_ci95():
     assert (m, sd) == (0.5, 0.0) and np.isnan(hw)
     with pytest.raises(ValueError, match="empty"):
         M.mean_ci95([])
+
+
+def test_a_constant_score_verifies_at_chance():
+    """Regression: the 10-fold threshold learnt from constant scores picked the training folds' majority, which is
+    the held-out fold's minority; 600 balanced pairs then read 0.443. Chance is 0.5."""
+    y = np.zeros(600, bool)
+    y[RNG.permutation(600)[:300]] = True
+    assert M.verification_accuracy(np.ones(600), y, 10)[0] == 0.5
+    assert M.roc_auc(np.ones(600), y) == 0.5
