@@ -73,16 +73,17 @@ def test_spatial_head_gram_matches_flattened_rows():
     assert head.norm.fitted
 
 
-def test_copies_give_each_face_one_row_per_copy_standardised_like_the_clean_rows():
-    """With a copy (the mirrored crops' features), a subset's rows are its clean rows then its copy rows, the copy
-    is standardised with the clean statistics, and the Gram block is that of those rows."""
+def test_copies_give_each_face_one_row_per_copy_standardised_like_the_rows_they_train_with():
+    """With a copy (the mirrored crops' features), a subset's rows are its clean rows then its copy rows, clean and
+    copy rows share the statistics of all of them, and the Gram block is that of those rows."""
     x, _ = _data()
     mirror = x.flip(1) + 0.1
     positions = np.arange(10, 70)
     design = Design(x, positions, (mirror,))
     idx = np.array([12, 40, 11])
     rows = design.rows_of(idx)
-    mean, std = x.mean(0), x.std(0, unbiased=False)
+    both = torch.cat([x, mirror])
+    mean, std = both.mean(0), both.std(0, unbiased=False)
     torch.testing.assert_close(rows[:3], (x[idx - 10] - mean) / std, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(rows[3:], (mirror[idx - 10] - mean) / std, rtol=1e-4, atol=1e-4)
     flat = rows.reshape(len(rows), -1).double()
@@ -90,3 +91,38 @@ def test_copies_give_each_face_one_row_per_copy_standardised_like_the_clean_rows
     assert design.gram_of(positions).shape == (120, 120)
     with pytest.raises(ValueError, match="outside the training split"):
         design.rows_of(np.array([5]))
+
+
+def test_a_feature_constant_in_the_clean_rows_is_not_blown_up_in_the_copies():
+    """Regression: standardised by the clean rows' statistics alone, a feature nearly constant in the clean crops
+    but not in their mirror images came out ~100x larger in the mirrored rows."""
+    x, _ = _data()
+    x[:, 0] = 1.0  # constant in the clean rows (a border on one side)
+    mirror = x.clone()
+    mirror[:, 0] = torch.linspace(-3, 3, len(x))  # varies once mirrored
+    design = Design(x, np.arange(len(x)), (mirror,))
+    assert float(design.x.abs().max()) < 5.0
+
+
+def test_a_fit_on_clean_and_mirrored_rows_predicts_clean_test_faces():
+    """Regression (CK+48: every clean test face predicted as one class at 100 % labels with mirror=true): features
+    constant in the clean crops but not in their mirror images must not decide the fit. 4 classes planted in 40
+    of 400 features; 80 features constant in the clean rows vary in the mirrored rows."""
+    gen = torch.Generator().manual_seed(0)
+    n, d = 240, 400
+    cls = torch.arange(n) % 4
+    centres = torch.randn(4, 40, generator=gen)
+    x = torch.randn(n, d, generator=gen)
+    x[:, :40] += 1.5 * centres[cls]
+    mirror = x + 0.3 * torch.randn(n, d, generator=gen)
+    x[:, 320:] = 1.0 + 1e-4 * torch.randn(n, 80, generator=gen)  # a border on one side of the clean crops ...
+    mirror[:, 320:] = torch.randn(n, 80, generator=gen)  # ... holds face content once mirrored
+    train, test = np.arange(160), np.arange(160, n)
+    design = Design(x[train], train, (mirror[train],))
+    head = linear_head(d, 4)
+    design.attach(head)
+    onehot = torch.nn.functional.one_hot(cls[train], 4).float().repeat(2, 1)
+    fit_ridge(head, design.rows_of(train), onehot, np.tile(train, 2), gram=design.gram_of(train))
+    with torch.no_grad():
+        pred = head(design.standardize(x[test])).argmax(1)
+    assert float((pred == cls[test]).float().mean()) > 0.8
