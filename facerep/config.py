@@ -330,6 +330,8 @@ class BenchConfig:
     test_split: str = ""  # "" = "test" when the format has it, else its first split other than train_split
     test_fraction: float = 0.3  # of identities (or samples) held out when the format has no official split
     split_seed: int = 0
+    near_duplicate: float = 0.95  # cosine of 16x16 grey descriptors at which faces are near-duplicates: they group
+    # data without identity/subject/video ids for splits and penalties, and every split counts its crossing pairs
     out: str = "runs/bench"
     cache_dir: str = ""  # "" = $FACEREP_CACHE or ~/.cache/facerep/features
     batch_size: int = 64  # feature extraction / fine-tuning batch

@@ -2,7 +2,9 @@
 
 Outputs in ``out``: ``records.csv`` / ``records.parquet`` (one row per run, task, dataset, mode, fraction, shots,
 seed and metric; per-seed values), ``summary.csv`` (mean, std and Student-t 95 % CI over seeds of every metric),
-``config.yaml`` (the resolved BenchConfig), with ``skip_bad`` ``skipped.csv``, and with ``corruptions``
+``config.yaml`` (the resolved BenchConfig), ``splits.csv`` (per task: how train/test were split, the groups on each
+side and the near-duplicate pairs that cross them, :func:`facerep.bench.sources.split_report`), with ``skip_bad``
+``skipped.csv``, and with ``corruptions``
 ``robustness.csv`` (:func:`facerep.bench.robustness.degradation`; CE / mCE when ``reference_backbone`` is set, whose
 rows the records then also hold, under its own ``backbone`` name). Records are deterministic: the
 same command gives the same rows and values; only the ``seconds`` column (wall time) varies between runs.
@@ -81,7 +83,7 @@ def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool 
         ref = run(dataclasses.replace(cfg, backbone=cfg.reference_backbone), data=data)
         result.rows += ref.rows
         result.forwarded += ref.forwarded
-        result.notes += [f"reference {cfg.reference_backbone}: {n}" for n in ref.notes]
+        result.notes += [f"reference {cfg.reference_backbone}: {n}" for n in ref.notes if n not in result.notes]
     rid = run_id(cfg, data)
     df = to_frame([{"run_id": rid, **r} for r in result.rows])
     if write:
@@ -125,6 +127,8 @@ def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Pa
 
         deg = degradation(df, {t: get_task(t).primary for t in df["task"].unique()}, cfg.reference_backbone)
         atomic_write(out / "robustness.csv", lambda tmp: deg.to_csv(tmp, index=False, float_format="%.10g"))
+    splits = pd.DataFrame(result.splits)
+    atomic_write(out / "splits.csv", lambda tmp: splits.to_csv(tmp, index=False))
     if cfg.skip_bad:
         skipped = pd.DataFrame(result.skipped, columns=["dataset", "index", "message"])
         atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))

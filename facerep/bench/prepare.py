@@ -19,11 +19,14 @@ import torch
 
 from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
 from ..data.transforms import align_resize, crop_resize
+from ..config import BenchConfig
+from ..curate.neardup import near_duplicate_groups, thumbnail
 from ..data.validate import ListedOnce, face_key, validate_sample
 from ..errors import DataError
 from ..progress import track
 
 _CHUNK = 256
+NEAR_DUPLICATE = BenchConfig.near_duplicate  # cosine of near-duplicate descriptors
 
 
 @dataclass
@@ -48,18 +51,23 @@ class Prepared:
 
 
 def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
-            align: float | None = None) -> Prepared:
+            align: float | None = None, near_duplicate: float = NEAR_DUPLICATE) -> Prepared:
     """Decode, validate and crop every sample of ``dataset``: box crops with ``margin``, or aligned crops with
     template margin ``align`` when it is not None. A sample raising DataError propagates (with its file and line)
-    unless ``skip_bad``, which skips and records it as (index, message)."""
-    return prepare_views(dataset, name, size=size, margin=margin, skip_bad=skip_bad, aligns=(align,))[0]
+    unless ``skip_bad``, which skips and records it as (index, message). ``batch["thumb"]`` [N, 256] holds each
+    image's near-duplicate descriptor and ``batch["neardup"]`` [N] its near-duplicate group at cosine
+    ``near_duplicate`` (:mod:`facerep.curate.neardup`)."""
+    return prepare_views(dataset, name, size=size, margin=margin, skip_bad=skip_bad, aligns=(align,),
+                         near_duplicate=near_duplicate)[0]
 
 
 def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
-                  aligns: tuple[float | None, ...] = (None,)) -> list[Prepared]:
+                  aligns: tuple[float | None, ...] = (None,), near_duplicate: float = NEAR_DUPLICATE
+                  ) -> list[Prepared]:
     """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image once."""
     info = dataset.info
     views = [_View(size, margin, align) for align in aligns]
+    thumbs: list[np.ndarray] = []
     skipped: list[tuple[int, str]] = []
     listed_once = ListedOnce(name)
     verb = "cropping" if aligns == (None,) else "aligning" if None not in aligns else "cropping and aligning"
@@ -75,9 +83,12 @@ def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, 
             continue
         for view in views:
             view.add(s, i)
+        thumbs.append(thumbnail(s.image))
     if not views[0].crops:
         raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
-    return [view.prepared(name, info, skipped) for view in views]
+    thumb = np.stack(thumbs)
+    groups = near_duplicate_groups(thumb, near_duplicate)
+    return [view.prepared(name, info, skipped, thumb, groups) for view in views]
 
 
 class _View:
@@ -106,9 +117,11 @@ class _View:
                            ("video", s.video), ("index", i), ("groups", s.groups), ("face_key", face_key(s))):
             self.extra[key].append(value)
 
-    def prepared(self, name: str, info: DatasetInfo, skipped: list[tuple[int, str]]) -> Prepared:
+    def prepared(self, name: str, info: DatasetInfo, skipped: list[tuple[int, str]], thumb: np.ndarray,
+                 neardup: np.ndarray) -> Prepared:
         extra = self.extra
         batch = _collate_labels(self.crops)
+        batch["thumb"], batch["neardup"] = thumb, neardup
         batch["affine"] = np.stack(extra["affine"])
         batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
         batch["index"] = np.asarray(extra["index"], dtype=np.int64)
@@ -164,7 +177,9 @@ def take(batch: dict[str, Any], idx: np.ndarray) -> dict[str, Any]:
 
 
 def group_ids(batch: dict[str, Any]) -> tuple[str, np.ndarray] | None:
-    """The finest known grouping for disjoint splits: ('identity', ids), else subject, else video; else None."""
+    """The grouping that disjoint splits and held-out penalties keep whole: ('identity', ids), else subject, else
+    video; without any of them the near-duplicate groups ('near-duplicate', :mod:`facerep.curate.neardup`), so
+    frames of one clip never straddle train and test; None for a batch without them."""
     ident = batch["identity_ids"]
     if len(ident) and (ident >= 0).all():
         return "identity", ident
@@ -172,4 +187,6 @@ def group_ids(batch: dict[str, Any]) -> tuple[str, np.ndarray] | None:
         vals = batch[kind]
         if vals and all(v is not None for v in vals):
             return kind, np.asarray(vals, dtype=object).astype(str)
+    if "neardup" in batch:
+        return "near-duplicate", np.asarray(batch["neardup"])
     return None

@@ -41,7 +41,16 @@ from .robustness import (
     train_corruption_pairs,
     train_label,
 )
-from .sources import CropView, Source, crop_view, load_sources, resolve_data, source_name, task_split
+from .sources import (
+    CropView,
+    Source,
+    crop_view,
+    load_sources,
+    resolve_data,
+    source_name,
+    split_report,
+    task_split,
+)
 from .tasks import ALL_TASKS, get_task, list_tasks
 from .tasks._base import Task
 
@@ -56,6 +65,7 @@ class BenchResult:
     notes: list[str] = field(default_factory=list)
     forwarded: int = 0  # images the backbone encoded for cached features in this run
     forward_seconds: float = 0.0  # wall time of those encodings (clean and mirrored crops)
+    splits: list[dict[str, Any]] = field(default_factory=list)  # per task: sources.split_report
 
 
 @contextlib.contextmanager
@@ -165,8 +175,27 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
             task.check(src.train.info, dsname)
             if cfg.mode != "finetune":
                 _ensure_features(src, model, weights, cfg, result, _mirror_rows(src, readers[dsname, view], cfg))
-            result.rows += run_task(task, src, model, cfg, bb_name)
+            result.rows += run_task(task, src, model, cfg, bb_name, result.splits)
+    _note_splits(result)
     return result
+
+
+def _note_splits(result: BenchResult) -> None:
+    """One note per dataset on how it was split and how many near-duplicate pairs cross train/test."""
+    by_dataset: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in result.splits:
+        by_dataset.setdefault((r["dataset"], r["grouping"]), []).append(r)
+    for (dataset, grouping), reps in by_dataset.items():
+        pairs = sorted({r["near_duplicate_pairs_across"] for r in reps})
+        how = {"official splits": "its official splits", "none": "faces (no ids to keep whole)"}.get(
+            grouping, f"{grouping} groups")
+        text = f"{dataset}: train/test split by {how}"
+        if grouping == "near-duplicate":
+            text += (f" (no identity, subject or video ids: faces whose 16x16 grey descriptors have cosine >= "
+                     f"{reps[0]['near_duplicate']:g} are kept together; {reps[0]['groups_train']} + "
+                     f"{reps[0]['groups_test']} groups)")
+        text += "; near-duplicate pairs across train/test: " + "/".join(str(p) for p in pairs)
+        result.notes.append(text)
 
 
 def _mirror_rows(src: Source, readers: list[Task], cfg: Any) -> np.ndarray | None:
@@ -220,9 +249,13 @@ def mirrored(crop: FaceSample) -> FaceSample:
     return dataclasses.replace(crop, image=np.ascontiguousarray(crop.image[:, ::-1]))
 
 
-def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str) -> list[dict[str, Any]]:
-    """Every (seed, fraction | shots) of one task -> record rows (metric, value …)."""
+def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str,
+             splits: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every (seed, fraction | shots) of one task -> record rows (metric, value …); the split's report
+    (:func:`sources.split_report`) is appended to ``splits``."""
     train_pos, test_pos = task_split(task, src, cfg)
+    if splits is not None:
+        splits.append(split_report(task, src, train_pos, test_pos, cfg.near_duplicate))
     if cfg.train_skew:
         train_pos = skewed(train_pos, src, cfg, task.name)
     task.setup(src.train.info, take(src.train.batch, train_pos))

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..curate.neardup import cross_pairs
 from ..data.splits import check_disjoint, split_train_test
 from ..errors import ConfigError, DataError
 from .features import Features
@@ -103,7 +104,7 @@ def load_sources(obj: Any, cfg: Any, size: int, margin: float, views: list[CropV
     from ..data.formats import load_dataset
 
     name = source_name(obj)
-    kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad,
+    kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad, near_duplicate=cfg.near_duplicate,
               aligns=tuple(cfg.align_margin if v.aligned else None for v in views))
     if isinstance(obj, tuple):
         tr, te = (prepare_views(d, f"{name}[{split}]", **kw) for d, split in zip(obj, ("train", "test")))
@@ -130,14 +131,30 @@ def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarra
         sub = take(src.train.batch, pos)
         grouping = group_ids(sub)
         classes = task.classes(sub)
+        near = grouping is not None and grouping[0] == "near-duplicate"
         a, b = split_train_test(len(pos), groups=None if grouping is None else grouping[1],
-                                test_fraction=cfg.test_fraction, seed=cfg.split_seed, stratify=classes)
+                                test_fraction=cfg.test_fraction, seed=cfg.split_seed, stratify=classes,
+                                stratify_groups=near)
         tr, te = pos[a], pos[b]
     for side, idx in (("train", tr), ("test", te)):
         if len(idx) == 0:
             raise DataError(f"the {side} split is empty: no sample labelled with {needs}")
     check_leakage(task, src, tr, te)
     return tr, te
+
+
+def split_report(task: Task, src: Source, tr: np.ndarray, te: np.ndarray, threshold: float) -> dict[str, Any]:
+    """How a task's train/test split was made and what crosses it: the grouping kept whole (identity, subject,
+    video, near-duplicate, or official splits), the faces and groups on each side, and the near-duplicate pairs
+    (descriptor cosine >= ``threshold``, :func:`facerep.curate.neardup.cross_pairs`) with one face in each."""
+    a, b = take(src.train.batch, tr), take(src.test.batch, te)
+    grouping = group_ids(a)
+    kind = "official splits" if src.official else (grouping[0] if grouping else "none")
+    groups = (len(np.unique(grouping[1])), len(np.unique(group_ids(b)[1]))) if grouping and not src.official \
+        else (-1, -1)
+    return dict(task=task.name, dataset=src.name, grouping=kind, n_train=len(tr), n_test=len(te),
+                groups_train=groups[0], groups_test=groups[1], near_duplicate=threshold,
+                near_duplicate_pairs_across=cross_pairs(a["thumb"], b["thumb"], threshold))
 
 
 def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> None:

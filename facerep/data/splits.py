@@ -54,19 +54,38 @@ def _stratified_test_mask(labels: np.ndarray, test_fraction: float, rng: np.rand
     return mask
 
 
+def _stratified_group_test_mask(groups: np.ndarray, labels: np.ndarray, test_fraction: float,
+                                rng: np.random.Generator) -> np.ndarray:
+    """Whole groups to test, drawn per class of each group's most common label (as :func:`_stratified_test_mask`
+    draws samples per class)."""
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    if uniq.size < 2:
+        raise ConfigError(f"a group-disjoint split needs at least 2 groups; got {uniq.size}")
+    lab = np.unique(labels, return_inverse=True)[1]
+    counts = np.zeros((uniq.size, lab.max() + 1), np.int64)
+    np.add.at(counts, (inverse, lab), 1)
+    test_groups = np.flatnonzero(_stratified_test_mask(counts.argmax(1), test_fraction, rng))
+    if test_groups.size in (0, uniq.size):  # one side would be empty: a plain group draw
+        return _group_test_mask(groups, test_fraction, rng)
+    return np.isin(inverse, test_groups)
+
+
 def split_train_test(
     n: int,
     groups: np.ndarray | None = None,
     test_fraction: float = 0.3,
     seed: int = 0,
     stratify: np.ndarray | None = None,
+    stratify_groups: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train/test split of ``range(n)`` -> (train_idx, test_idx), sorted int64.
 
     With ``groups`` [n] (identity / subject / video ids): group-disjoint; round(test_fraction * n_groups)
     groups (at least 1, leaving at least 1) drawn by seed go to test, like sklearn's GroupShuffleSplit
-    (``stratify`` is then ignored: disjointness comes first). Else with ``stratify`` [n] labels: each class
-    sends round(test_fraction * n_c) samples to test (1 .. n_c - 1 when n_c >= 2). Else a plain seeded split.
+    (``stratify`` is then ignored: disjointness comes first; with ``stratify_groups`` the groups are drawn per
+    class of their most common ``stratify`` label, e.g. for near-duplicate groups, mostly single faces). Else with
+    ``stratify`` [n] labels: each class sends round(test_fraction * n_c) samples to test (1 .. n_c - 1 when
+    n_c >= 2). Else a plain seeded split.
     """
     if n < 2:
         raise ConfigError(f"cannot split {n} sample(s) into train and test")
@@ -75,7 +94,9 @@ def split_train_test(
     rng = np.random.default_rng(seed)
     g = _aligned(groups, n, "groups", "range(n)")
     s = _aligned(stratify, n, "stratify", "range(n)")
-    if g is not None:
+    if g is not None and s is not None and stratify_groups:
+        test = _stratified_group_test_mask(g, s, test_fraction, rng)
+    elif g is not None:
         test = _group_test_mask(g, test_fraction, rng)
     elif s is not None:
         test = _stratified_test_mask(s, test_fraction, rng)

@@ -41,6 +41,18 @@ def test_split_stratified_keeps_every_class_on_both_sides():
     assert np.bincount(labels[tr]).tolist() == [35, 7, 1]
 
 
+def test_split_of_groups_stratified_by_their_class():
+    """Near-duplicate groups (mostly single faces) are drawn per class of their most common label."""
+    labels = np.array([0] * 50 + [1] * 10 + [2] * 2)
+    groups = np.arange(62) // 2  # pairs of faces: the same class within a pair
+    tr, te = split_train_test(62, groups=groups, stratify=labels, stratify_groups=True, test_fraction=0.3, seed=0)
+    assert np.intersect1d(groups[tr], groups[te]).size == 0
+    assert np.bincount(labels[te], minlength=3).tolist() == [16, 4, 0]  # 8 of 25 pairs, 2 of 5, 0 of the 1
+    assert set(labels[tr]) == {0, 1, 2}
+    plain = split_train_test(62, groups=groups, stratify=labels, test_fraction=0.3, seed=0)[1]
+    assert not np.array_equal(plain, te)  # without stratify_groups the labels are ignored, as before
+
+
 def test_split_bad_options():
     with pytest.raises(ConfigError, match="test_fraction"):
         split_train_test(10, test_fraction=1.0)

@@ -3,11 +3,13 @@ parsing with file/line errors, label PNG reading, split selection and one generi
 
 Path options: a format path may end with ``?key=value&key2=value2`` (e.g.
 ``segfolder:/data/x?classes=lapa11``, ``imagefolder:/data/faces?label=expression``). Each format
-lists the keys it accepts; an unknown key is a ConfigError.
+lists the keys it accepts; an unknown key is a ConfigError. Folder formats accept ``subject=REGEX`` and
+``video=REGEX`` (:func:`ids_from_names`): ids taken from file names, so that splits keep them disjoint.
 """
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,31 @@ def parse_options(path: str, fmt: str, allowed: Iterable[str] = ()) -> tuple[str
         valid = ", ".join(sorted(allowed)) or "(none)"
         raise ConfigError(f"{fmt}: unknown path option {unknown[0]!r}; valid options: {valid}")
     return base, opts
+
+
+NAME_ID_OPTIONS: tuple[str, ...] = ("subject", "video")  # path options: a regex giving the id from a file's path
+
+
+def ids_from_names(items: Sequence[Item], root: Path, opts: dict[str, str], fmt: str) -> None:
+    r"""Set each item's ``subject`` / ``video`` label from its image path by the regexes of the path options
+    ``subject=REGEX`` / ``video=REGEX`` (searched in the path relative to ``root``, '/'-separated; the first group,
+    else the whole match, is the id). E.g. ``imagefolder:/data/CK+48?label=expression&subject=(S\d+)_`` reads S010
+    from ``anger/S010_004_00000017.png``, and ``video=(S\d+_\d+)_`` the sequence S010_004. Frames of one subject
+    or sequence then never straddle train and test. A path the regex does not match is a DataError naming it."""
+    for kind in NAME_ID_OPTIONS:
+        if kind not in opts:
+            continue
+        try:
+            pattern = re.compile(opts[kind])
+        except re.error as e:
+            raise ConfigError(f"{fmt}: {kind}={opts[kind]!r} is not a valid regular expression ({e})") from None
+        for it in items:
+            rel = Path(it.image).relative_to(root).as_posix() if Path(it.image).is_relative_to(root) else it.image
+            m = pattern.search(rel)
+            if m is None:
+                raise DataError(f"{fmt}: the path {rel!r} does not match {kind}={opts[kind]!r}, so its {kind} id is "
+                                "unknown", it.image)
+            it.labels[kind] = m.group(1) if pattern.groups else m.group(0)
 
 
 def need_dir(path: str | Path, fmt: str, what: str = "dataset folder") -> Path:

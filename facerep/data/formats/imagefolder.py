@@ -1,4 +1,4 @@
-"""One folder per class: ``PATH/<class>/<image>`` (any image PIL reads: JPEG, PNG, PGM, GIF, …).
+r"""One folder per class: ``PATH/<class>/<image>`` (any image PIL reads: JPEG, PNG, PGM, GIF, …).
 
 The path option ``?label=identity`` (default) or ``?label=expression`` says what a folder name
 means. Identities are numbered by sorted folder name (``DatasetInfo.extra["classes"]``).
@@ -6,7 +6,9 @@ Expression folders must be expression names (``neutral``, ``happy``/``happiness`
 ``sadness``, ``surprise``/``surprised``, ``fear``/``fearful``, ``disgust``/``disgusted``,
 ``angry``/``anger``, ``contempt``; any case): ids follow :data:`facerep.data.vocab.EXPRESSIONS8`.
 If PATH holds ``train/``, ``val/``, ``test/`` folders, each is a split holding class folders.
-Images may sit in sub-folders of a class folder.
+Images may sit in sub-folders of a class folder. ``?subject=REGEX`` / ``?video=REGEX`` take subject or
+sequence ids from the file paths (:func:`facerep.data.formats._common.ids_from_names`), e.g. CK+48-style
+``anger/S010_004_00000017.png`` with ``subject=(S\d+)_``.
 """
 from __future__ import annotations
 
@@ -15,7 +17,17 @@ from pathlib import Path
 from ...errors import ConfigError, DataError
 from ..vocab import EXPRESSIONS8
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, list_images, make_info, parse_options, select_split
+from ._common import (
+    NAME_ID_OPTIONS,
+    FormatBase,
+    Item,
+    LazyDataset,
+    ids_from_names,
+    list_images,
+    make_info,
+    parse_options,
+    select_split,
+)
 
 SYNONYMS = {"happy": "happiness", "sad": "sadness", "surprised": "surprise", "fearful": "fear",
             "disgusted": "disgust", "angry": "anger", "neutrality": "neutral"}
@@ -35,7 +47,7 @@ class FormatImageFolder(FormatBase):
     splits = ("train", "val", "test")
 
     def open(self, path: str, split: str | None = None) -> LazyDataset:
-        base, opts = parse_options(path, "imagefolder", ("label",))
+        base, opts = parse_options(path, "imagefolder", ("label", *NAME_ID_OPTIONS))
         label = opts.get("label", "identity")
         if label not in ("identity", "expression"):
             raise ConfigError(f"imagefolder: label={label!r}; expected identity or expression")
@@ -55,5 +67,6 @@ class FormatImageFolder(FormatBase):
                 value = class_id[d.name] if label == "identity" else expression_id(d.name, d)
                 by_split[s] += [Item(str(img), {label: value}) for img in list_images(d, recursive=True)]
         items = select_split("imagefolder", split, by_split)
+        ids_from_names(items, root, opts, "imagefolder")
         kw = {"expression_classes": EXPRESSIONS8} if label == "expression" else {}
         return LazyDataset(items, make_info("imagefolder", {label}, extra={"classes": classes}, **kw))

@@ -21,9 +21,11 @@ from ...errors import ConfigError, DataError
 from ..vocab import CELEBAMASK19, LAPA11
 from . import register_format
 from ._common import (
+    NAME_ID_OPTIONS,
     FormatBase,
     Item,
     LazyDataset,
+    ids_from_names,
     int_value,
     list_images,
     make_info,
@@ -88,7 +90,7 @@ class FormatSegFolder(FormatBase):
     splits = ("train", "val", "test")
 
     def open(self, path: str, split: str | None = None) -> LazyDataset:
-        base, opts = parse_options(path, "segfolder", ("classes",))
+        base, opts = parse_options(path, "segfolder", ("classes", *NAME_ID_OPTIONS))
         root = Path(base)
         if not root.is_dir():
             raise DataError("segfolder: dataset folder does not exist", str(root))
@@ -101,5 +103,6 @@ class FormatSegFolder(FormatBase):
             raise DataError("segfolder: expected images/ and labels/ folders (or train/, val/, test/ holding them)",
                             str(root))
         items = select_split("segfolder", split, by_split)
+        ids_from_names(items, root, opts, "segfolder")
         return LazyDataset(items, make_info("segfolder", self.provides, mask_classes=classes),
                            load_mask=partial(load_mask, n_classes=len(classes)))

@@ -92,3 +92,19 @@ def test_splits_at_reports_the_splits_a_folder_has(tmp_path):
     write_text(tmp_path / "ibug" / "b.pts", "".join(f"{k + 1} {k + 2}\n" for k in range(68)))
     assert get_format("300w").splits_at(str(tmp_path)) == ("challenging", "full")
     assert get_format("aflw2000-3d").splits_at(str(tmp_path)) == ()
+
+
+def test_subject_and_sequence_ids_from_file_names(tmp_path):
+    """CK+48-style folders: ``subject=`` / ``video=`` regexes name each frame's subject and sequence."""
+    for cls, name in [("anger", "S010_004_00000017.png"), ("anger", "S010_004_00000018.png"),
+                      ("happy", "S011_002_00000009.png")]:
+        write_image(tmp_path / cls / name, 12, 10)
+    ds = load_dataset(f"imagefolder:{tmp_path}?label=expression&subject=(S\\d+)_&video=(S\\d+_\\d+)_")
+    got = sorted((s.subject, s.video) for s in (ds[i] for i in range(len(ds))))
+    assert got == [("S010", "S010_004"), ("S010", "S010_004"), ("S011", "S011_002")]
+    whole = load_dataset(f"imagefolder:{tmp_path}?label=expression&subject=S\\d+")  # no group: the whole match
+    assert sorted(whole[i].subject for i in range(len(whole))) == ["S010", "S010", "S011"]
+    with pytest.raises(DataError, match=r"anger/S010_004_00000017.png.*does not match subject"):
+        load_dataset(f"imagefolder:{tmp_path}?label=expression&subject=^happy/(S\\d+)")
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        load_dataset(f"imagefolder:{tmp_path}?label=expression&subject=(S\\d+")
