@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 
-from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
-from ..data.transforms import align_resize, crop_resize
 from ..config import BenchConfig
 from ..curate.neardup import near_duplicate_groups, thumbnail
+from ..data.sample import DatasetInfo, FaceDataset, FaceSample, collate
+from ..data.transforms import align_resize, crop_resize, five_points
 from ..data.validate import ListedOnce, face_key, validate_sample
 from ..errors import DataError
 from ..progress import track
@@ -45,6 +45,7 @@ class Prepared:
     digest: str
     skipped: list[tuple[int, str]] = field(default_factory=list)
     unaligned: int = 0  # aligned crops only: faces without 5 alignment points, box-cropped instead
+    found_points: int = 0  # aligned crops only: faces without landmarks aligned by points a detector found
 
     def __len__(self) -> int:
         return len(self.batch["index"])
@@ -62,11 +63,14 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
 
 
 def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
-                  aligns: tuple[float | None, ...] = (None,), near_duplicate: float = NEAR_DUPLICATE
-                  ) -> list[Prepared]:
-    """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image once."""
+                  aligns: tuple[float | None, ...] = (None,), near_duplicate: float = NEAR_DUPLICATE,
+                  find_points: Callable[[np.ndarray], np.ndarray | None] | None = None) -> list[Prepared]:
+    """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image once.
+    ``find_points``: image -> 5 alignment points or None (:class:`facerep.curate.five_points.FivePointFinder`), used
+    for the aligned crops of faces without landmarks (``Prepared.found_points`` counts the faces it aligned)."""
     info = dataset.info
     views = [_View(size, margin, align) for align in aligns]
+    finder = find_points if any(a is not None for a in aligns) else None
     thumbs: list[np.ndarray] = []
     skipped: list[tuple[int, str]] = []
     listed_once = ListedOnce(name)
@@ -81,8 +85,9 @@ def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, 
                 raise
             skipped.append((i, str(e)))
             continue
+        points = finder(s.image) if finder is not None and five_points(s.landmarks2d) is None else None
         for view in views:
-            view.add(s, i)
+            view.add(s, i, points)
         thumbs.append(thumbnail(s.image))
     if not views[0].crops:
         raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
@@ -100,15 +105,17 @@ class _View:
         self.extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d",
                                                            "orig_mask", "orig_size", "subject", "video", "index",
                                                            "groups", "face_key")}
-        self.unaligned = 0
+        self.unaligned = self.found = 0
         self.digest = hashlib.sha256(f"{size}|{margin}|{align}".encode())
 
-    def add(self, s: FaceSample, i: int) -> None:
+    def add(self, s: FaceSample, i: int, points: np.ndarray | None = None) -> None:
+        """Crop sample ``i``; ``points``: 5 alignment points found for it when it has no landmarks."""
         try:
-            aligned = None if self.align is None else align_resize(s, self.size, self.align)
+            aligned = None if self.align is None else align_resize(s, self.size, self.align, points)
         except DataError:  # degenerate 5 points: the box crop, counted like a face without them
             aligned = None
         self.unaligned += self.align is not None and aligned is None
+        self.found += self.align is not None and aligned is not None and points is not None
         crop, affine = aligned or crop_resize(s, self.size, self.margin)
         self.crops.append(crop)
         self.digest.update(np.ascontiguousarray(crop.image).tobytes())
@@ -130,7 +137,8 @@ class _View:
         ident = batch.get("identity")
         batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(self.crops), -1)
         self.digest.update(batch["index"].tobytes())
-        return Prepared(name, info, batch, self.crops, self.digest.hexdigest()[:24], list(skipped), self.unaligned)
+        return Prepared(name, info, batch, self.crops, self.digest.hexdigest()[:24], list(skipped), self.unaligned,
+                        self.found)
 
 
 def _fill_value(t: torch.Tensor, key: str) -> float:

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
+from ..curate.five_points import resolve_landmarker
 from ..data.sample import FaceSample
 from ..data.splits import nested_subsets, shots_subset
 from ..errors import ConfigError, DataError, FacerepError
@@ -110,6 +111,7 @@ def validate(cfg: Any) -> None:
         raise ConfigError("no seed given (--seeds 0,1,2)")
     if cfg.align not in ALIGN:
         raise ConfigError(f"align {cfg.align!r} is not one of {', '.join(ALIGN)}")
+    resolve_landmarker(cfg.landmarker)  # an unknown or unavailable landmarker fails before any work
     if cfg.align_margin < 0 or cfg.aligned_grid < 1 or not cfg.aligned_strides:
         raise ConfigError("aligned crops need align_margin >= 0, aligned_grid >= 1 and at least one aligned stride")
     corruption_pairs(cfg)  # unknown corruptions or severities fail before any work
@@ -170,7 +172,7 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
                 loaded = load_sources(obj, cfg, cfg.image_size, margin, views)
                 sources.update({(dsname, v): s for v, s in loaded.items()})
                 result.skipped += loaded[views[0]].skipped
-                _note_unaligned(loaded.values(), dsname, result)
+                _note_unaligned(loaded.values(), dsname, result, resolve_landmarker(cfg.landmarker) or "none")
             src = sources[dsname, view]
             task.check(src.train.info, dsname)
             if cfg.mode != "finetune":
@@ -207,12 +209,18 @@ def _mirror_rows(src: Source, readers: list[Task], cfg: Any) -> np.ndarray | Non
     return np.unique(np.concatenate([task_split(t, src, cfg)[0] for t in mirror]))
 
 
-def _note_unaligned(srcs: Any, dsname: str, result: BenchResult) -> None:
+def _note_unaligned(srcs: Any, dsname: str, result: BenchResult, landmarker: str) -> None:
     for src in srcs:
-        unaligned = src.train.unaligned + (src.test.unaligned if src.official else 0)
+        parts = [src.train] + ([src.test] if src.official else [])
+        unaligned, found = sum(p.unaligned for p in parts), sum(p.found_points for p in parts)
+        if found:
+            result.notes.append(f"{dsname}: {found} face(s) without landmarks were aligned by the 5 points "
+                                f"{landmarker} found (landmarker={landmarker})")
         if unaligned:
+            why = "no landmarker (landmarker=none, or facenet-pytorch missing)" if landmarker == "none" else \
+                f"{landmarker} found no face"
             result.notes.append(f"{dsname}: {unaligned} face(s) without 5 alignment points (eyes, nose tip, mouth "
-                                "corners) were box-cropped for the aligned tasks")
+                                f"corners; {why}) were box-cropped for the aligned tasks")
 
 
 def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: BenchResult,

@@ -10,10 +10,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..curate.five_points import FivePointFinder, resolve_landmarker
 from ..curate.neardup import cross_pairs
 from ..data.splits import check_disjoint, split_train_test
 from ..errors import ConfigError, DataError
-from .features import Features
+from .features import Features, default_cache_dir
 from .prepare import Prepared, group_ids, prepare_views, take
 from .tasks._base import Task
 
@@ -104,8 +105,20 @@ def load_sources(obj: Any, cfg: Any, size: int, margin: float, views: list[CropV
     from ..data.formats import load_dataset
 
     name = source_name(obj)
+    landmarker = resolve_landmarker(cfg.landmarker)
+    finder = None if landmarker is None else FivePointFinder(landmarker, default_cache_dir(cfg.cache_dir))
     kw = dict(size=size, margin=margin, skip_bad=cfg.skip_bad, near_duplicate=cfg.near_duplicate,
-              aligns=tuple(cfg.align_margin if v.aligned else None for v in views))
+              aligns=tuple(cfg.align_margin if v.aligned else None for v in views), find_points=finder)
+    try:
+        return _load_views(obj, cfg, name, views, kw)
+    finally:
+        if finder is not None:
+            finder.save()
+
+
+def _load_views(obj: Any, cfg: Any, name: str, views: list[CropView], kw: dict[str, Any]) -> dict[CropView, Source]:
+    from ..data.formats import load_dataset
+
     if isinstance(obj, tuple):
         tr, te = (prepare_views(d, f"{name}[{split}]", **kw) for d, split in zip(obj, ("train", "test")))
         return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}

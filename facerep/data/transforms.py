@@ -180,13 +180,17 @@ def five_points(landmarks: np.ndarray | None) -> np.ndarray | None:
     return five if np.isfinite(five).all() else None
 
 
-def align_resize(sample: FaceSample, size: int, margin: float = 0.0) -> tuple[FaceSample, np.ndarray] | None:
+def align_resize(sample: FaceSample, size: int, margin: float = 0.0,
+                 points: np.ndarray | None = None) -> tuple[FaceSample, np.ndarray] | None:
     """The face aligned by a similarity transform of its 5 points (:func:`five_points`) onto the ArcFace-style
     template (:func:`facerep.curate.align.similarity`; ``margin`` m shows more context, m = 0 is the 112-px ArcFace
-    crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5 points."""
+    crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5 points.
+    ``points`` [5, 2]: alignment points found for a sample without landmarks (they do not become labels)."""
     from ..curate.align import similarity
 
     five = five_points(sample.landmarks2d)
+    if five is None and points is not None:
+        five = np.asarray(points, np.float64)
     if five is None:
         return None
     a = similarity(five, size, margin)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from facerep.bench.api import bench, make_config
-from facerep.bench.prepare import prepare
+from facerep.bench.prepare import prepare, prepare_views
 from facerep.bench.sources import crop_view
 from facerep.bench.tasks import get_task
 from facerep.curate.align import template
@@ -61,7 +61,7 @@ def test_prepare_aligns_faces_onto_the_template_and_counts_those_it_cannot():
 
 def test_bench_encodes_aligned_and_mirrored_crops_once_and_notes_unaligned_faces(tmp_path):
     opts = dict(image_size=32, fractions=[1.0], seeds=[0], cache_dir=str(tmp_path / "a"), batch_size=32,
-                tasks=["expression", "au", "landmarks2d"])
+                tasks=["expression", "au", "landmarks2d"], landmarker="none")
     df, result = bench(make_config(opts), data=_SomeWithoutLandmarks(), write=False)
     assert set(df.task) == {"expression", "au", "landmarks2d"}
     assert any(f"{N_TINY // 3} face(s) without 5 alignment points" in n for n in result.notes)
@@ -92,3 +92,44 @@ def test_expression_penalty_criterion_is_the_held_out_error_rate():
     y = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [float("nan")] * 3])
     pred = torch.tensor([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0], [0.0, 0.2, 0.8], [0.0, 0.0, 1.0]])
     assert task.cv_loss(y, pred) == pytest.approx(1 / 3)  # one of the three labelled rows wrong; NaN row unscored
+
+
+def test_faces_without_landmarks_are_aligned_by_found_points(astronaut_folder, tmp_path):
+    """Regression (every real expression/AU folder set was box-cropped: "faces without 5 alignment points"):
+    faces without landmarks get MTCNN's 5 points for the aligned crops, which do not become labels."""
+    from facerep.curate.five_points import FivePointFinder
+
+    ds = load_dataset(astronaut_folder)
+    finder = FivePointFinder("mtcnn", tmp_path)
+    box, aligned = prepare_views(ds, "faces", size=32, margin=0.2, aligns=(None, 0.0), find_points=finder)
+    assert aligned.found_points == len(ds) and aligned.unaligned == 0 and box.found_points == 0
+    assert "landmarks2d" not in aligned.batch  # the points did not become labels
+    assert not np.allclose(aligned.batch["affine"], box.batch["affine"])
+    blind = prepare_views(ds, "faces", size=32, margin=0.2, aligns=(0.0,))[0]
+    assert blind.unaligned == len(ds) and blind.found_points == 0
+
+
+def test_bench_says_which_landmarker_aligned_the_faces(astronaut_folder, bench_cache, tmp_path):
+    cfg = make_config(dict(tasks=["expression"], fractions=[1.0], seeds=[0], image_size=32, test_fraction=0.5,
+                           cache_dir=str(bench_cache), out=str(tmp_path / "b")))
+    _, result = bench(cfg, data={"*": astronaut_folder})
+    assert any("aligned by the 5 points mtcnn found" in n for n in result.notes), result.notes
+    _, result = bench(make_config(cfg, landmarker="none"), data={"*": astronaut_folder})
+    assert any("were box-cropped" in n and "landmarker=none" in n for n in result.notes), result.notes
+
+
+@pytest.fixture(scope="module")
+def astronaut_folder(tmp_path_factory) -> str:
+    """Eight tight crops of scikit-image's astronaut (a real face), shifted and scaled, as two expression folders."""
+    import cv2
+    from PIL import Image
+    from skimage.data import astronaut
+
+    img, root = astronaut(), tmp_path_factory.mktemp("astronaut")
+    for k in range(8):
+        d = 6 * k
+        crop = np.ascontiguousarray(img[30 + d:230 + d // 2, 130 - d:330 - d // 2])
+        cls = ("happy", "neutral")[k % 2]
+        (root / cls).mkdir(exist_ok=True)
+        Image.fromarray(cv2.resize(crop, (64 + 4 * k, 64 + 4 * k))).save(root / cls / f"face{k}.png")
+    return f"imagefolder:{root}?label=expression"
