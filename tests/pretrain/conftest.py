@@ -29,8 +29,8 @@ def make_cfg(tmp_path) -> Callable[..., PretrainConfig]:
         )
         base.update(values)
         cfg = resolve_config(PretrainConfig, None, [*TINY_HEADS, *overrides], **base)
-        if method == "supervised" and cfg.supervised.num_classes == 0:
-            cfg.supervised.num_classes = 4
+        if method == "supervised" and cfg.options.num_classes == 0:
+            cfg.options.num_classes = 4
         return cfg
 
     return make

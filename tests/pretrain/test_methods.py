@@ -81,7 +81,7 @@ def test_swav_uniform_assignments_give_log_k(make_cfg):
         )
         method.prototypes.heads[0].bias.zero_()
     loss = method.training_step(fixed_batch(cfg))["loss"]
-    assert loss.item() == pytest.approx(math.log(cfg.swav.n_prototypes), rel=1e-5)
+    assert loss.item() == pytest.approx(math.log(cfg.options.n_prototypes), rel=1e-5)
 
 
 def test_swav_prototypes_frozen_for_first_steps(make_cfg):
