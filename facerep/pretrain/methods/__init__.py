@@ -11,9 +11,9 @@ settings are a dataclass in the same file, registered with it::
     @register_method("toy", options=ToyOptions, description="…")
     class Toy(Method): ...          # reads cfg.options (a ToyOptions)
 
-so a new method is one file: ``facerep pretrain --method toy toy.temperature=0.2`` works, in YAML as
-``toy: {temperature: 0.2}``. A file outside the package registers the same way once imported (e.g. a
-sweep spec's ``imports:``).
+so a new method is one file. Dropped in this package it is imported on first use, and
+``facerep pretrain --method toy toy.temperature=0.2`` works (in YAML: ``toy: {temperature: 0.2}``); a file
+elsewhere registers the same way once imported (the Python API, a sweep spec's ``imports:``).
 """
 
 from __future__ import annotations
