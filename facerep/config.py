@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import ConfigError
@@ -76,6 +76,7 @@ def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequ
         layers = _layers(file, overrides, values)
         sections = {field: _pop_sections(cls, field, of, layers) for field, of in _options_fields(cls)}
         merged = OmegaConf.merge(OmegaConf.structured(cls), *[OmegaConf.create(layer) for layer in layers])
+        assert isinstance(merged, DictConfig)  # a dataclass merges into a mapping
         for field, of in _options_fields(cls):
             merged[field] = _options_node(cls.__name__, of, str(merged[of.by]), sections[field])
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
