@@ -167,7 +167,7 @@ def main() -> None:
         batch_size=a.batch_size,
         channels_last=on_cuda,
     )
-    local = max(8, round(a.image_size * cfg.swav.local_size_ratio))
+    local = max(8, round(a.image_size * cfg.options.local_size_ratio))
     g = torch.Generator().manual_seed(0)
     views = [
         torch.rand(a.batch_size, 3, s, s, generator=g).to(device) for s in [a.image_size] * 2 + [local] * 6

@@ -5,22 +5,67 @@ Every command resolves its config as ``dataclass defaults <- YAML file <- key=va
 every output with :func:`save_config`.
 
 Subsystems define their config dataclass in this file (append a section below), so that every
-default lives in one place.
+default lives in one place. The one exception is the options of an extension that has its own settings
+(a pre-training method's): they live in the extension's file, registered with it, as timm keeps a model's
+``pretrained_cfg`` with the model, so that a new method is one file. A config holds them in one field
+marked with :class:`OptionsOf` (``PretrainConfig.options``): the options dataclass of the extension
+that another field names (``method``). They are written under the extension's name, never under the
+field's: ``method: swav`` + ``swav: {n_prototypes: 32}`` in YAML and in the saved config,
+``swav.n_prototypes=32`` as an override. Sections of the other registered extensions are checked
+against their own options (a typo is still an error naming the key and the method) and then dropped,
+so one grid's options can serve several methods, and a config saved when every method's options were
+written out still loads.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import yaml
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import ConfigError
+from .pretrain.methods import list_methods, method_options
 
 T = TypeVar("T")
+OPTIONS_OF = "options_of"  # metadata key of an options field
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionsOf:
+    """What an options field holds: the options dataclass of the extension that field ``by`` names. Declare
+    the field as ``options: Any = dataclasses.field(default=None, metadata={OPTIONS_OF: OptionsOf(…)})``
+    and call :func:`check_options` from ``__post_init__`` (``None`` becomes the extension's defaults)."""
+
+    by: str  # the field naming the extension, e.g. "method"
+    kind: str  # what the extension is, for messages, e.g. "pre-training method"
+    names: Callable[[], list[str]]  # every registered name: their sections are recognised in YAML / overrides
+    options: Callable[[str], type]  # name -> its options dataclass (an unknown name raises, listing the valid)
+
+
+def _options_fields(cls: type) -> list[tuple[str, OptionsOf]]:
+    return [(f.name, f.metadata[OPTIONS_OF]) for f in dataclasses.fields(cls) if OPTIONS_OF in f.metadata]
+
+
+def check_options(cfg: Any) -> None:
+    """Fill each ``None`` options field of ``cfg`` with the named extension's defaults; refuse options of
+    another extension (e.g. after ``dataclasses.replace(cfg, method=...)`` kept the old method's options)."""
+    cls = type(cfg)
+    for field, of in _options_fields(cls):
+        name = getattr(cfg, of.by)
+        if name in {f.name for f in dataclasses.fields(cls)}:
+            raise ConfigError(f"{cls.__name__}: {of.kind} {name!r} has the name of a {cls.__name__} key, "
+                              "so its options cannot be written; register it under another name")
+        want, value = of.options(name), getattr(cfg, field)
+        if value is None:
+            setattr(cfg, field, want())
+        elif not isinstance(value, want):
+            raise ConfigError(f"{cls.__name__}.{field} holds {type(value).__name__}, but {of.kind} {name!r} "
+                              f"takes {want.__name__} (set {field}=None for its defaults)")
 
 
 def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequence[str] = (),
@@ -28,36 +73,91 @@ def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequ
     """Build ``cls`` from its defaults, then ``values`` (typed Python values, e.g. CLI options),
     then a YAML ``file``, then ``key=value`` ``overrides`` (dotted keys for nested configs)."""
     try:
-        base = OmegaConf.structured(cls)
-        layers = [base]
-        if values:
-            layers.append(OmegaConf.create({k: v for k, v in values.items() if v is not None}))
-        if file is not None:
-            path = Path(file)
-            if not path.is_file():
-                raise ConfigError(f"config file {str(path)!r} does not exist")
-            try:
-                loaded = yaml.safe_load(path.read_text()) or {}
-            except yaml.YAMLError as e:
-                raise ConfigError(f"{path}: not valid YAML: {e}") from None
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"{path}: a config file must hold a mapping of keys to values")
-            layers.append(OmegaConf.create(loaded))
-        for item in overrides:
-            if "=" not in item:
-                raise ConfigError(f"override {item!r} is not of the form key=value")
-        if overrides:
-            layers.append(OmegaConf.from_dotlist(list(overrides)))
-        merged = OmegaConf.merge(*layers)
+        layers = _layers(file, overrides, values)
+        sections = {field: _pop_sections(cls, field, of, layers) for field, of in _options_fields(cls)}
+        merged = OmegaConf.merge(OmegaConf.structured(cls), *[OmegaConf.create(layer) for layer in layers])
+        assert isinstance(merged, DictConfig)  # a dataclass merges into a mapping
+        for field, of in _options_fields(cls):
+            merged[field] = _options_node(cls.__name__, of, str(merged[of.by]), sections[field])
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as e:
         msg = str(e).split("\n")[0]
         raise ConfigError(f"{cls.__name__}: {msg}") from None
 
 
+def _layers(file: str | Path | None, overrides: Sequence[str], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """``values``, the YAML ``file`` and the ``key=value`` ``overrides`` as plain dicts, in merge order."""
+    layers: list[dict[str, Any]] = []
+    if values:
+        layers.append({k: v for k, v in values.items() if v is not None})
+    if file is not None:
+        path = Path(file)
+        if not path.is_file():
+            raise ConfigError(f"config file {str(path)!r} does not exist")
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: not valid YAML: {e}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: a config file must hold a mapping of keys to values")
+        layers.append(loaded)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} is not of the form key=value")
+    if overrides:
+        layers.append(OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides))))  # type: ignore[arg-type]
+    return layers
+
+
+def _pop_sections(cls: type, field: str, of: OptionsOf, layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Take the sections named after a registered extension out of each layer: ``[{name: options}, …]``."""
+    keys = {f.name for f in dataclasses.fields(cls)}
+    names = set(of.names()) - keys
+    for layer in layers:
+        if field in layer:
+            raise ConfigError(f"{cls.__name__}: write the options of the {of.kind} under its name "
+                              f"(e.g. {next(iter(sorted(names)), 'NAME')}.KEY=VALUE), not under {field!r}")
+    return [{k: layer.pop(k) for k in list(layer) if k in names} for layer in layers]
+
+
+def _options_node(where: str, of: OptionsOf, chosen: str, layers: list[dict[str, Any]]) -> Any:
+    """The merged options of ``chosen``; every other named section is checked against its own options."""
+    node = None
+    for name in sorted({chosen, *(k for layer in layers for k in layer)}):
+        opts = of.options(name)
+        parts = [_checked_part(where, of, name, opts, layer[name]) for layer in layers if layer.get(name) is not None]
+        try:
+            merged = OmegaConf.merge(OmegaConf.structured(opts), *parts)
+        except OmegaConfBaseException as e:
+            key = f"{name}.{e.full_key}" if getattr(e, "full_key", None) else name
+            raise ConfigError(f"{where}: {key}: {str(e).splitlines()[0]}") from None
+        if name == chosen:
+            node = merged
+    return node
+
+
+def _checked_part(where: str, of: OptionsOf, name: str, opts: type, part: Any) -> Any:
+    """One layer's section of ``name`` as a DictConfig; a key that ``opts`` lacks is an error naming both."""
+    if dataclasses.is_dataclass(part) and not isinstance(part, type):
+        part = dataclasses.asdict(part)
+    if not isinstance(part, Mapping):
+        raise ConfigError(f"{where}: {name}: the options of {of.kind} {name!r} are a mapping "
+                          f"(e.g. {name}.KEY=VALUE), got {part!r}")
+    valid = [f.name for f in dataclasses.fields(opts)]
+    unknown = [k for k in part if k not in valid]
+    if unknown:
+        raise ConfigError(f"{where}: unknown option {name}.{unknown[0]} of {of.kind} {name!r}; "
+                          f"valid: {', '.join(valid) or '(none)'}")
+    return OmegaConf.create(dict(part))
+
+
 def config_to_dict(cfg: Any) -> dict[str, Any]:
+    """``cfg`` as plain data; an options field is written under the extension's name (``swav: {…}``)."""
     if dataclasses.is_dataclass(cfg):
-        return dataclasses.asdict(cfg)  # type: ignore[arg-type]
+        data = dataclasses.asdict(cfg)  # type: ignore[arg-type]
+        for field, of in _options_fields(type(cfg)):
+            data[getattr(cfg, of.by)] = data.pop(field)
+        return data
     return dict(cfg)
 
 
@@ -76,116 +176,17 @@ def save_config(cfg: Any, path: str | Path) -> Path:
 
 
 # --- pre-training (facerep.pretrain) -----------------------------------------------------------
-# Crop scales are fractions of the face crop's area. Faces are already cropped around the box, so the
-# scales sit higher than ImageNet's (a 5 % crop of a face is a patch of cheek, not an object).
-def _pair(a: float, b: float) -> Any:
-    return dataclasses.field(default_factory=lambda: [a, b])
-
-
-@dataclasses.dataclass
-class ColorAugConfig:
-    """Photometric augmentation shared by the contrastive/clustering methods (lightly's parameters)."""
-
-    cj_prob: float = 0.8
-    cj_strength: float = 0.5
-    gray_prob: float = 0.2
-    blur_prob: float = 0.5
-    hflip_prob: float = 0.5
-
-
-@dataclasses.dataclass
-class SwavMethodConfig:
-    n_prototypes: int = 3000
-    proj_hidden_dim: int = 2048
-    proj_dim: int = 128
-    temperature: float = 0.1
-    sinkhorn_epsilon: float = 0.05
-    sinkhorn_iterations: int = 3
-    freeze_prototypes_steps: int = 313  # the paper's "freeze_prototypes_niters"
-    queue_length: int = 0  # 0 = no queue
-    queue_start_step: int = 0
-    global_crops: int = 2
-    local_crops: int = 6
-    global_scale: list[float] = _pair(0.35, 1.0)
-    local_scale: list[float] = _pair(0.1, 0.35)
-    local_size_ratio: float = 96 / 224  # local crop side / image side
-    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
-
-
-@dataclasses.dataclass
-class MocoMethodConfig:
-    version: int = 3  # 3: symmetric InfoNCE with predictor, in-batch keys; 2: queue of keys
-    proj_hidden_dim: int = 4096
-    proj_dim: int = 256
-    temperature: float = 0.2
-    momentum: float = 0.99  # start of the cosine schedule to 1.0 (v3); constant for v2
-    queue_length: int = 65536  # v2 only
-    scale: list[float] = _pair(0.3, 1.0)
-    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
-
-
-@dataclasses.dataclass
-class ByolMethodConfig:
-    proj_hidden_dim: int = 4096
-    proj_dim: int = 256
-    momentum: float = 0.99  # start of the cosine schedule to 1.0
-    scale: list[float] = _pair(0.3, 1.0)
-    color: ColorAugConfig = dataclasses.field(default_factory=lambda: ColorAugConfig(blur_prob=1.0))
-
-
-@dataclasses.dataclass
-class SimclrMethodConfig:
-    proj_hidden_dim: int = 2048
-    proj_dim: int = 128
-    temperature: float = 0.2
-    scale: list[float] = _pair(0.3, 1.0)
-    color: ColorAugConfig = dataclasses.field(default_factory=lambda: ColorAugConfig(cj_strength=1.0))
-
-
-@dataclasses.dataclass
-class DinoMethodConfig:
-    out_dim: int = 65536
-    proj_hidden_dim: int = 2048
-    bottleneck_dim: int = 256
-    teacher_temp: float = 0.04
-    warmup_teacher_temp: float = 0.04
-    warmup_teacher_temp_steps: int = 0
-    student_temp: float = 0.1
-    center_momentum: float = 0.9
-    momentum: float = 0.996  # start of the cosine schedule to 1.0
-    freeze_last_layer_steps: int = 0
-    global_crops: int = 2
-    local_crops: int = 6
-    global_scale: list[float] = _pair(0.35, 1.0)
-    local_scale: list[float] = _pair(0.1, 0.35)
-    local_size_ratio: float = 96 / 224
-    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
-
-
-@dataclasses.dataclass
-class MaeMethodConfig:
-    mask_ratio: float = 0.75
-    decoder_dim: int = 512
-    decoder_depth: int = 8
-    decoder_heads: int = 16
-    norm_pix_loss: bool = True
-    scale: list[float] = _pair(0.5, 1.0)
-
-
-@dataclasses.dataclass
-class SupervisedMethodConfig:
-    head: str = "arcface"  # softmax | cosface | arcface
-    scale: float = 64.0  # logit scale s of the margin heads
-    margin: float = -1.0  # < 0: the head's usual margin (CosFace 0.35, ArcFace 0.5)
-    num_classes: int = 0  # 0: from the data (largest identity + 1)
-    crop_scale: list[float] = _pair(0.8, 1.0)
-    hflip_prob: float = 0.5
+# Each method's options live in its file under facerep/pretrain/methods/, registered with the method.
+METHOD_OPTIONS = OptionsOf("method", "pre-training method", list_methods, method_options)
 
 
 @dataclasses.dataclass
 class PretrainConfig:
     """``facerep pretrain``. ``batch_size`` is the global batch of one forward pass, split evenly over
-    all processes (devices × nodes); one optimizer step sees ``batch_size × accumulate`` images."""
+    all processes (devices × nodes); one optimizer step sees ``batch_size × accumulate`` images.
+
+    ``options`` is the options dataclass of ``method`` (``SwavOptions`` in ``methods/swav.py`` …), written
+    ``swav.n_prototypes=32`` / ``swav: {n_prototypes: 32}`` (see the module docstring); ``None`` = its defaults."""
 
     method: str = "swav"
     backbone: str = "timm:resnet50"
@@ -216,13 +217,10 @@ class PretrainConfig:
     resume: bool = False
     loggers: list[str] = dataclasses.field(default_factory=lambda: ["csv"])  # csv, tensorboard, wandb
     log_every: int = 10
-    swav: SwavMethodConfig = dataclasses.field(default_factory=SwavMethodConfig)
-    moco: MocoMethodConfig = dataclasses.field(default_factory=MocoMethodConfig)
-    byol: ByolMethodConfig = dataclasses.field(default_factory=ByolMethodConfig)
-    simclr: SimclrMethodConfig = dataclasses.field(default_factory=SimclrMethodConfig)
-    dino: DinoMethodConfig = dataclasses.field(default_factory=DinoMethodConfig)
-    mae: MaeMethodConfig = dataclasses.field(default_factory=MaeMethodConfig)
-    supervised: SupervisedMethodConfig = dataclasses.field(default_factory=SupervisedMethodConfig)
+    options: Any = dataclasses.field(default=None, metadata={OPTIONS_OF: METHOD_OPTIONS})
+
+    def __post_init__(self) -> None:
+        check_options(self)
 
 
 # --- curation (facerep curate / redundancy / subset) ---------------------------------------------
@@ -443,7 +441,7 @@ class RedundancyStudyConfig:
     batch_size: int = 32
     seed: int = 0  # pre-training seed (both runs)
     pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
-        "lr": 2e-3, "num_workers": 0, "checkpoint_every": 25})  # any other PretrainConfig key
+        "lr": 2e-3, "num_workers": 0, "checkpoint_every": 25})  # any other PretrainConfig key, or simclr: {…}
     bench_data: str = "synth:ids=32,per_id=8,size=64,seed=0"
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["recognition", "landmarks2d", "parsing", "pose"])
     mode: str = "linear"

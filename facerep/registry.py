@@ -9,13 +9,18 @@ Example::
 
     TASKS.get("parsing")        # the class
     TASKS.list("land*")         # names matching a glob
+
+An entry may carry its options dataclass (``register("swav", options=SwavOptions)``): the settings of an
+extension travel with it, as timm keeps a model's ``pretrained_cfg`` with the model.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 from .errors import UnknownNameError
 
@@ -27,6 +32,7 @@ class Entry(Generic[T]):
     name: str
     obj: T
     description: str
+    options: type | None = None  # the entry's options dataclass, if it has settings
 
 
 class Registry(Generic[T]):
@@ -36,22 +42,29 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
 
-    def register(self, name: str, *, description: str = "") -> Callable[[T], T]:
-        """Decorator: register ``obj`` under ``name``. A name can be registered once."""
+    def register(self, name: str, *, description: str = "", options: type | None = None) -> Callable[[T], T]:
+        """Decorator: register ``obj`` under ``name`` (with its ``options`` dataclass, if any). A name can be
+        registered once."""
+        if options is not None and not dataclasses.is_dataclass(options):
+            raise TypeError(f"{self.kind} {name!r}: options must be a dataclass, got {options!r}")
 
         def deco(obj: T) -> T:
             if name in self._entries and self._entries[name].obj is not obj:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             doc = description or (getattr(obj, "__doc__", None) or "").strip().split("\n")[0]
-            self._entries[name] = Entry(name, obj, doc)
+            self._entries[name] = Entry(name, obj, doc, options)
             return obj
 
         return deco
 
     def get(self, name: str) -> T:
         """The object registered as ``name``; an unknown name raises with the valid names listed."""
+        return self.entry(name).obj
+
+    def entry(self, name: str) -> Entry[T]:
+        """The whole entry of ``name`` (object, description, options); unknown names raise as :meth:`get`."""
         try:
-            return self._entries[name].obj
+            return self._entries[name]
         except KeyError:
             raise UnknownNameError(self.unknown_message(name)) from None
 

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 import pytest
 
 from facerep.errors import UnknownNameError
@@ -37,3 +39,19 @@ def test_double_registration_refused():
     r.register("a")(len)
     with pytest.raises(ValueError):
         r.register("a")(sum)
+
+
+def test_entry_carries_its_options_dataclass():
+    @dataclass
+    class SwirlOptions:
+        turns: int = 3
+
+    r: Registry = Registry("widget")
+    r.register("swirl", options=SwirlOptions)(len)
+    r.register("plain")(sum)
+    assert r.entry("swirl").options is SwirlOptions and r.entry("swirl").obj is len
+    assert r.entry("plain").options is None
+    with pytest.raises(UnknownNameError, match="unknown widget 'swril'.*Did you mean 'swirl'"):
+        r.entry("swril")
+    with pytest.raises(TypeError, match="options must be a dataclass"):
+        r.register("bad", options=dict)

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from ..backbones.base import Backbone
-from ..config import PretrainConfig, save_config
+from ..config import PretrainConfig, check_options, save_config
 from ..data.sample import FaceDataset
 from ..errors import ConfigError, MissingLabelsError
 from .checkpoints import (
@@ -89,28 +89,19 @@ def _validate(cfg: PretrainConfig) -> None:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if cfg.strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {cfg.strategy!r}")
+    check_options(cfg)  # the options are the method's (a changed ``method`` keeps the old ones)
 
 
 def _check_labels(cfg: PretrainConfig, method_cls: type[Method], dataset: FaceDataset) -> None:
-    """Methods that need identities refuse data without them; ``num_classes`` comes from the data."""
-    if not method_cls.needs_identity:
-        return
-    provides = set(getattr(dataset.info, "provides", ()))
-    if "identity" not in provides:
-        raise MissingLabelsError(
-            f"method {cfg.method!r} needs identity labels, but dataset {cfg.data!r} provides "
-            f"{', '.join(sorted(provides)) or 'no labels'}; use a self-supervised method"
-        )
-    if cfg.supervised.num_classes <= 0:
-        extra = dataset.info.extra
-        n = extra.get("num_identities") or (len(extra["classes"]) if extra.get("classes") else None)
-        if n is None:
-            from ..progress import track
-
-            n = 1 + max(
-                int(s.identity) for s in track(dataset, "reading identities") if s.identity is not None
+    """Methods that need identities refuse data without them; options that come from the data are filled."""
+    if method_cls.needs_identity:
+        provides = set(getattr(dataset.info, "provides", ()))
+        if "identity" not in provides:
+            raise MissingLabelsError(
+                f"method {cfg.method!r} needs identity labels, but dataset {cfg.data!r} provides "
+                f"{', '.join(sorted(provides)) or 'no labels'}; use a self-supervised method"
             )
-        cfg.supervised.num_classes = int(n)
+    cfg.options = method_cls.options_from_data(cfg.options, dataset)
 
 
 def _create_backbone(cfg: PretrainConfig, method_cls: type[Method]) -> Backbone:

@@ -1,19 +1,33 @@
-"""Per-method view makers over lightly's transforms, configured for face crops.
+"""Per-method view makers over lightly's transforms, configured for face crops, and the photometric
+settings the methods' options share (:class:`ColorAugConfig`).
 
 Every view maker maps an H×W×3 uint8 RGB face to a list of [3, h, w] float views in [0, 1];
 normalisation (the backbone's mean/std) happens in the model, so one view maker fits any backbone.
+Crop scales in the methods' options are fractions of the face crop's area. Faces are already cropped around
+the box, so the scales sit higher than ImageNet's (a 5 % crop of a face is a patch of cheek, not an object).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from torch import Tensor
 
-from ..config import ColorAugConfig
 from ..errors import ConfigError
+
+
+@dataclasses.dataclass
+class ColorAugConfig:
+    """Photometric augmentation shared by the contrastive/clustering methods (lightly's parameters)."""
+
+    cj_prob: float = 0.8
+    cj_strength: float = 0.5
+    gray_prob: float = 0.2
+    blur_prob: float = 0.5
+    hflip_prob: float = 0.5
 
 
 class PilViews:

@@ -1,12 +1,12 @@
-"""``facerep backbones --check`` and the backbone contract for every published-checkpoint adapter."""
+"""``facerep backbones --check``: which adapter's layout a checkpoint file fits, read without running it.
+(Every adapter, published-checkpoint ones included, meets the backbone contract in test_contract.py.)"""
 from __future__ import annotations
 
 import pytest
 import torch
+from contract_cases import published_files
 from published_ckpt import random_state
 from test_arcface import iresnet_shapes
-from test_clip import clip_file_state, reference_tower
-from test_contract import check_contract
 from test_dinov2 import dinov2_shapes
 from test_mae import mae_shapes
 
@@ -15,26 +15,8 @@ from facerep.backbones.check import check_checkpoint, match_layout, read_meta
 from facerep.errors import DataError
 
 
-def _files(tmp_path) -> dict[str, str]:
-    files = {"clip": tmp_path / "clip.pt", "dinov2": tmp_path / "dino.pth", "mae": tmp_path / "mae.pth",
-             "arcface": tmp_path / "backbone.pth"}
-    torch.save(clip_file_state(reference_tower("quick_gelu")), files["clip"])
-    torch.save(random_state(dinov2_shapes(regs=4)), files["dinov2"])
-    torch.save({"model": random_state(mae_shapes())}, files["mae"])
-    torch.save(random_state(iresnet_shapes()), files["arcface"])
-    return {k: str(v) for k, v in files.items()}
-
-
-@pytest.mark.parametrize("adapter", ["clip", "openclip", "dinov2", "mae", "arcface"])
-def test_published_adapters_meet_the_contract(tmp_path, adapter):
-    path = _files(tmp_path)["clip" if adapter == "openclip" else adapter]
-    m = create_backbone(f"{adapter}:{path}", image_size=64)
-    check_contract(m, size=64)
-    assert m.arch == f"{adapter}:{path}" and m.pretrained_cfg.input_size == 64
-
-
 def test_check_names_each_layout_and_only_it(tmp_path):
-    for layout, path in _files(tmp_path).items():
+    for layout, path in published_files(tmp_path).items():
         report = check_checkpoint(path)
         assert report.fits[0] == layout, report.text()
         assert set(report.fits) <= ({"clip", "openclip"} if layout == "clip" else {layout})
@@ -102,7 +84,7 @@ def test_check_legacy_format_and_bad_files(tmp_path, cli):
 def test_file_adapter_roundtrips_through_a_facerep_dir(tmp_path):
     from facerep.backbones.local import save_backbone
 
-    path = _files(tmp_path)["dinov2"]
+    path = published_files(tmp_path)["dinov2"]
     m = create_backbone(f"dinov2:{path}", image_size=56)
     save_backbone(m, tmp_path / "bb", method="published")
     m2 = create_backbone(str(tmp_path / "bb"))

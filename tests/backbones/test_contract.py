@@ -1,19 +1,16 @@
 """Every registered adapter through the backbone contract, with tiny inputs."""
 from __future__ import annotations
 
+import importlib
+import sys
+
 import pytest
 import torch
+from contract_cases import CASES, uncovered, write_frl
 
-from facerep.backbones import create_backbone, list_adapters
+from facerep.backbones import BACKBONES, create_backbone, list_adapters
 from facerep.backbones.base import Backbone
 from facerep.errors import ConfigError
-
-# one small spec per adapter that needs no file; file-based adapters are covered in their own tests
-SPECS = {"timm": ["timm:resnet18", "timm:vit_tiny_patch16_224"], "torchvision": ["torchvision:resnet18"]}
-
-
-def _specs():
-    return [s for name in list_adapters() for s in SPECS.get(name, [])]
 
 
 def check_contract(model: Backbone, size: int = 64) -> dict:
@@ -32,18 +29,45 @@ def check_contract(model: Backbone, size: int = 64) -> dict:
     return out
 
 
-@pytest.mark.parametrize("spec", _specs())
-def test_adapter_contract(spec):
-    model = create_backbone(spec, image_size=64)
-    check_contract(model)
+@pytest.mark.parametrize("adapter", list_adapters())
+def test_adapter_contract(adapter, tmp_path):
+    assert adapter in CASES, f"backbone adapter {adapter!r} has no contract case in tests/backbones/contract_cases.py"
+    specs = CASES[adapter](adapter, tmp_path)
+    assert specs
+    for spec in specs:
+        model = create_backbone(spec, image_size=64)
+        check_contract(model)
+        assert model.pretrained_cfg.input_size == 64, spec
+        # ``arch`` rebuilds the architecture (facerep output dirs reload through it)
+        rebuilt = create_backbone(model.arch, image_size=64)
+        assert {k: v.shape for k, v in rebuilt.state_dict().items()} == \
+            {k: v.shape for k, v in model.state_dict().items()}, spec
 
 
 def test_every_adapter_is_covered():
-    file_based = {"local", "frl"}
-    covered = set(SPECS) | file_based
-    missing = [a for a in list_adapters() if a not in covered]
-    # adapters for published checkpoints test themselves in their own files
-    assert all(not a.startswith(("timm", "torchvision")) for a in missing)
+    assert uncovered(list_adapters()) == []
+
+
+DUMMY_ADAPTER = """from facerep.backbones import register_backbone
+
+
+@register_backbone("dummy", description="an adapter with no contract case")
+def dummy(name, pretrained=False, **kwargs):
+    raise NotImplementedError
+"""
+
+
+def test_coverage_check_reports_a_new_adapter(tmp_path, monkeypatch):
+    """The check reads the registry: an adapter registered from another module, with no case, is reported."""
+    list_adapters()  # the package's adapters first, so that the copy below holds them
+    monkeypatch.setattr(BACKBONES, "_entries", dict(BACKBONES._entries))  # the dummy ends with the test
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "facerep_dummy_adapter.py").write_text(DUMMY_ADAPTER)
+    try:
+        importlib.import_module("facerep_dummy_adapter")
+        assert "dummy" in list_adapters() and uncovered(list_adapters()) == ["dummy"]
+    finally:
+        sys.modules.pop("facerep_dummy_adapter", None)
 
 
 def test_vit_maps_are_patch_grid():
@@ -69,10 +93,7 @@ def test_frl_checkpoint_loads_weights_only(tmp_path):
     import torchvision
 
     ref = torchvision.models.resnet50()
-    state = {f"module.base_net.{k}": v for k, v in ref.state_dict().items()}
-    state["module.prototypes.weight"] = torch.zeros(3, 4)
-    torch.save({"state_dict": state, "epoch": 3}, tmp_path / "frl.pth")
-    m = create_backbone(f"frl:{tmp_path / 'frl.pth'}")
+    m = create_backbone(f"frl:{write_frl(tmp_path / 'frl.pth', ref)}")
     ref.fc = torch.nn.Identity()
     ref.eval()
     x = torch.rand(1, 3, 64, 64)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from facerep.data.sample import DatasetInfo, FaceSample, ListDataset
+from facerep.pretrain.methods import get_method, list_methods
 
+# small heads for the built-in methods (sections of other methods are checked and ignored); a method not
+# listed here runs with its defaults
 TINY_HEADS = [
     "swav.n_prototypes=16",
     "swav.proj_hidden_dim=32",
@@ -28,8 +31,12 @@ TINY_HEADS = [
     "mae.decoder_heads=2",
     "supervised.scale=16",
 ]
-METHODS = ["swav", "moco", "byol", "simclr", "dino", "mae", "supervised"]
-BACKBONE = {"mae": "timm:test_vit"}
+METHODS = list_methods()  # every registered method: a new registration is tested without editing a list
+
+
+def backbone_for(method: str) -> str:
+    """A tiny timm backbone the method accepts (a ViT for ViT-only methods)."""
+    return "timm:test_vit" if get_method(method).vit_only else "timm:test_resnet"
 
 
 def random_faces(

@@ -31,7 +31,7 @@ def test_views_are_a_function_of_position():
     from facerep.config import PretrainConfig
     from facerep.pretrain.methods import get_method
 
-    cfg = PretrainConfig(image_size=32)
+    cfg = PretrainConfig(method="simclr", image_size=32)
     ds = ViewDataset(random_faces(4), get_method("simclr").views(cfg), seed=0)
     a, b, c = ds[(1, 5)], ds[(1, 5)], ds[(1, 6)]
     assert all(torch.equal(x, y) for x, y in zip(a["views"], b["views"]))
@@ -55,7 +55,7 @@ def test_corrupt_sample_is_replaced_and_reported():
                 raise DataError("cannot decode image", "face2.png")
             return base[i]
 
-    ds = ViewDataset(Broken(), get_method("supervised").views(PretrainConfig(image_size=32)), seed=0)
+    ds = ViewDataset(Broken(), get_method("supervised").views(PretrainConfig(method="supervised", image_size=32)), seed=0)
     batch = collate_views([ds[(i, i)] for i in range(4)])
     assert batch["views"][0].shape[0] == 4 and batch["identity"].tolist()[2] == base[3].identity
     assert len(batch["skipped"]) == 1 and "face2.png" in batch["skipped"][0]

@@ -48,8 +48,7 @@ def train(method, batch: dict, steps: int, lr: float = 1e-3) -> list[float]:
 def test_one_step_finite_loss_and_views(make_cfg, name):
     cfg = make_cfg(name)
     batch = fixed_batch(cfg)
-    n_views = {"swav": 4, "dino": 4, "mae": 1, "supervised": 1}.get(name, 2)
-    assert len(batch["views"]) == n_views
+    assert len(batch["views"]) == get_method(name).views(cfg).n_views
     assert batch["views"][0].shape == (4, 3, 32, 32)
     assert 0.0 <= float(batch["views"][0].min()) and float(batch["views"][0].max()) <= 1.0
     method = build(cfg)
@@ -60,7 +59,7 @@ def test_one_step_finite_loss_and_views(make_cfg, name):
     assert grads and any(float(g.abs().sum()) > 0 for g in grads)
 
 
-@pytest.mark.parametrize("name", ["swav", "moco", "byol", "simclr", "dino", "mae", "supervised"])
+@pytest.mark.parametrize("name", METHODS)
 def test_loss_falls_on_fixed_batch(make_cfg, name):
     cfg = make_cfg(name, steps=20)
     method = build(cfg)
@@ -68,6 +67,12 @@ def test_loss_falls_on_fixed_batch(make_cfg, name):
     assert all(math.isfinite(v) for v in losses)
     first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
     assert last < first - 1e-3, (name, losses)
+
+
+def test_multi_crop_methods_make_global_then_local_views(make_cfg):
+    for name in ("swav", "dino"):  # TINY_HEADS: 2 global + 2 local crops
+        views = fixed_batch(make_cfg(name))["views"]
+        assert [v.shape[-1] for v in views] == [32, 32, 14, 14]
 
 
 def test_swav_uniform_assignments_give_log_k(make_cfg):
@@ -81,7 +86,7 @@ def test_swav_uniform_assignments_give_log_k(make_cfg):
         )
         method.prototypes.heads[0].bias.zero_()
     loss = method.training_step(fixed_batch(cfg))["loss"]
-    assert loss.item() == pytest.approx(math.log(cfg.swav.n_prototypes), rel=1e-5)
+    assert loss.item() == pytest.approx(math.log(cfg.options.n_prototypes), rel=1e-5)
 
 
 def test_swav_prototypes_frozen_for_first_steps(make_cfg):

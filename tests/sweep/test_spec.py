@@ -38,6 +38,8 @@ def test_grid_expands_with_stable_ids(tmp_path: Path) -> None:
     assert len(evals) == (1 + 4) * 2 * 1 * 3  # backbones (baseline + runs) x tasks x modes x seeds
     assert spec.cells[:4] == pre  # pre-training first
     assert pre[0].config["swav"]["n_prototypes"] == 16 and pre[0].config["steps"] == 5  # nested options resolved
+    moco = next(c for c in pre if c.config["method"] == "moco")  # swav's options are checked, not carried
+    assert "swav" not in moco.config and moco.config["moco"]["version"] == 3
     assert all(set(c.deps) <= {p.id for p in pre} for c in evals)
     assert sum(bool(c.deps) for c in evals) == 4 * 2 * 3
     assert len({c.id for c in spec.cells}) == len(spec.cells)
@@ -72,6 +74,8 @@ def test_dry_run_prints_cells_and_count(tmp_path: Path, cli) -> None:
     (PRETRAIN.replace("modes: [linear]", "modes: [linear, lineer]"), UnknownNameError, ["spec.yaml:9", "bench mode"]),
     (PRETRAIN.replace("fractions: [0.2, 1.0]", "fractions: [0, 1.0]"), ConfigError, ["spec.yaml:9", "fraction 0"]),
     (PRETRAIN.replace("steps: 5", "stepz: 5"), ConfigError, ["spec.yaml:3", "stepz"]),
+    (PRETRAIN.replace("n_prototypes: 16", "n_protoypes: 16"), ConfigError,
+     ["spec.yaml:3", "swav.n_protoypes", "pre-training method 'swav'"]),
     (PRETRAIN.replace("random:timm:resnet18", "timm:resnet_nope"), UnknownNameError, ["spec.yaml:9", "resnet_nope"]),
     (PRETRAIN + "oops: 1\n", ConfigError, ["unknown key", "oops"]),
     (PRETRAIN.replace("seed: [0, 1]", "seed: [0, 1, 0]"), DataError, ["spec.yaml:3", "duplicate cell"]),

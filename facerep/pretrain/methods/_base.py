@@ -12,13 +12,15 @@ from torch import Tensor, nn
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
+from ...data.sample import FaceDataset
 from ...errors import ConfigError
 
 ViewFn = Callable[[Any], list[Tensor]]
 
 
 class Method(nn.Module):
-    """Base of every method. Subclasses implement :meth:`build`, :meth:`views` and :meth:`training_step`.
+    """Base of every method. Subclasses implement :meth:`build`, :meth:`views` and :meth:`training_step`;
+    ``cfg.options`` is the options dataclass registered with the method (``@register_method(…, options=…)``).
 
     The engine sets ``step``/``max_steps`` before each step and calls :meth:`before_optimizer_step`
     (after gradients are reduced) and :meth:`after_optimizer_step` (momentum encoders, …).
@@ -34,6 +36,12 @@ class Method(nn.Module):
         self.cfg = cfg
         self.step, self.max_steps = 0, max(1, cfg.steps)
         self.channels_last = cfg.channels_last
+
+    @classmethod
+    def options_from_data(cls, options: Any, dataset: FaceDataset) -> Any:
+        """``options`` with the values that come from the data filled in (e.g. the number of identities);
+        called before :meth:`build`, and the saved config records the result. Default: unchanged."""
+        return options
 
     @classmethod
     def build(cls, backbone: Backbone, cfg: PretrainConfig) -> Method:

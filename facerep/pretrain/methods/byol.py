@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -9,12 +10,23 @@ from torch import Tensor
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
-from ..views import two_views
+from ..views import ColorAugConfig, two_views
 from . import register_method
 from ._base import Method, ViewFn, momentum_copy
 
 
-@register_method("byol", description="BYOL: online network predicts a momentum target, no negatives")
+@dataclasses.dataclass
+class ByolOptions:
+    proj_hidden_dim: int = 4096
+    proj_dim: int = 256
+    momentum: float = 0.99  # start of the cosine schedule to 1.0
+    scale: list[float] = dataclasses.field(default_factory=lambda: [0.3, 1.0])
+    color: ColorAugConfig = dataclasses.field(default_factory=lambda: ColorAugConfig(blur_prob=1.0))
+
+
+@register_method(
+    "byol", options=ByolOptions, description="BYOL: online network predicts a momentum target, no negatives"
+)
 class BYOL(Method):
     name = "byol"
 
@@ -23,7 +35,8 @@ class BYOL(Method):
         from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
 
         super().__init__(backbone, cfg)
-        c = cfg.byol
+        self.opts: ByolOptions = cfg.options
+        c = self.opts
         self.projection_head = BYOLProjectionHead(backbone.num_features, c.proj_hidden_dim, c.proj_dim)
         self.prediction_head = BYOLPredictionHead(c.proj_dim, c.proj_hidden_dim, c.proj_dim)
         self.backbone_momentum = momentum_copy(backbone)
@@ -32,7 +45,8 @@ class BYOL(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return two_views(cfg.image_size, cfg.byol.scale, cfg.byol.color)
+        c: ByolOptions = cfg.options
+        return two_views(cfg.image_size, c.scale, c.color)
 
     def online(self, x: Tensor) -> Tensor:
         return self.prediction_head(self.projection_head(self.embed(x)))
@@ -52,6 +66,6 @@ class BYOL(Method):
     def after_optimizer_step(self) -> None:
         from lightly.models.utils import update_momentum
 
-        m = self.momentum_value(self.cfg.byol.momentum)
+        m = self.momentum_value(self.opts.momentum)
         update_momentum(self.backbone, self.backbone_momentum, m)
         update_momentum(self.projection_head, self.projection_head_momentum, m)

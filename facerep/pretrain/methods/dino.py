@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -9,12 +10,36 @@ from torch import Tensor
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
-from ..views import multi_crop_views_of
+from ..views import ColorAugConfig, multi_crop_views_of
 from . import register_method
 from ._base import Method, ViewFn, momentum_copy
 
 
-@register_method("dino", description="DINO: student matches a momentum teacher's centred, sharpened outputs")
+@dataclasses.dataclass
+class DinoOptions:
+    out_dim: int = 65536
+    proj_hidden_dim: int = 2048
+    bottleneck_dim: int = 256
+    teacher_temp: float = 0.04
+    warmup_teacher_temp: float = 0.04
+    warmup_teacher_temp_steps: int = 0
+    student_temp: float = 0.1
+    center_momentum: float = 0.9
+    momentum: float = 0.996  # start of the cosine schedule to 1.0
+    freeze_last_layer_steps: int = 0
+    global_crops: int = 2
+    local_crops: int = 6
+    global_scale: list[float] = dataclasses.field(default_factory=lambda: [0.35, 1.0])
+    local_scale: list[float] = dataclasses.field(default_factory=lambda: [0.1, 0.35])
+    local_size_ratio: float = 96 / 224
+    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
+
+
+@register_method(
+    "dino",
+    options=DinoOptions,
+    description="DINO: student matches a momentum teacher's centred, sharpened outputs",
+)
 class DINO(Method):
     name = "dino"
 
@@ -24,7 +49,8 @@ class DINO(Method):
         from lightly.models.utils import deactivate_requires_grad
 
         super().__init__(backbone, cfg)
-        c = cfg.dino
+        self.opts: DinoOptions = cfg.options
+        c = self.opts
 
         def head() -> DINOProjectionHead:
             return DINOProjectionHead(
@@ -52,11 +78,11 @@ class DINO(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return multi_crop_views_of(cfg.dino, cfg.image_size)
+        return multi_crop_views_of(cfg.options, cfg.image_size)
 
     def teacher_temperature(self) -> float:
         """Linear warm-up of the teacher temperature over ``warmup_teacher_temp_steps``."""
-        c = self.cfg.dino
+        c = self.opts
         if self.step >= c.warmup_teacher_temp_steps:
             return c.teacher_temp
         return (
@@ -80,6 +106,6 @@ class DINO(Method):
     def after_optimizer_step(self) -> None:
         from lightly.models.utils import update_momentum
 
-        m = self.momentum_value(self.cfg.dino.momentum)
+        m = self.momentum_value(self.opts.momentum)
         update_momentum(self.backbone, self.teacher_backbone, m)
         update_momentum(self.student_head, self.teacher_head, m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from torch import Tensor, nn
@@ -13,7 +14,19 @@ from . import register_method
 from ._base import Method, ViewFn, require_vit
 
 
-@register_method("mae", description="MAE: masked-patch pixel reconstruction (ViT backbones only)")
+@dataclasses.dataclass
+class MaeOptions:
+    mask_ratio: float = 0.75
+    decoder_dim: int = 512
+    decoder_depth: int = 8
+    decoder_heads: int = 16
+    norm_pix_loss: bool = True
+    scale: list[float] = dataclasses.field(default_factory=lambda: [0.5, 1.0])
+
+
+@register_method(
+    "mae", options=MaeOptions, description="MAE: masked-patch pixel reconstruction (ViT backbones only)"
+)
 class MAE(Method):
     name = "mae"
     vit_only = True
@@ -23,7 +36,8 @@ class MAE(Method):
 
         super().__init__(backbone, cfg)
         vit = require_vit(backbone, "mae")
-        c = cfg.mae
+        self.opts: MaeOptions = cfg.options
+        c = self.opts
         self.encoder = MaskedVisionTransformerTIMM(vit=vit)  # shares the backbone's weights
         self.patch_size = int(vit.patch_embed.patch_size[0])
         self.seq_length = int(vit.patch_embed.num_patches) + vit.num_prefix_tokens
@@ -44,7 +58,8 @@ class MAE(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return crop_flip_views(cfg.image_size, cfg.mae.scale, hflip_prob=0.5)
+        c: MaeOptions = cfg.options
+        return crop_flip_views(cfg.image_size, c.scale, hflip_prob=0.5)
 
     def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
         from lightly.models import utils
@@ -52,7 +67,7 @@ class MAE(Method):
         images = self.backbone.normalize(batch["views"][0])
         b = images.shape[0]
         idx_keep, idx_mask = utils.random_token_mask(
-            size=(b, self.seq_length), mask_ratio=self.cfg.mae.mask_ratio, device=images.device
+            size=(b, self.seq_length), mask_ratio=self.opts.mask_ratio, device=images.device
         )
         encoded = self.decoder_embed(self.encoder.encode(images, idx_keep=idx_keep))  # [B, keep, Dd]
         tokens = utils.repeat_token(self.decoder.mask_token, (b, self.seq_length))
@@ -60,6 +75,6 @@ class MAE(Method):
         decoded = self.decoder(tokens)  # [B, seq, Dd]
         pred = self.decoder_pred(utils.get_at_index(decoded, idx_mask))  # [B, n_mask, p*p*3]
         target = utils.get_at_index(utils.patchify(images, self.patch_size), idx_mask - 1)
-        if self.cfg.mae.norm_pix_loss:
+        if self.opts.norm_pix_loss:
             target = (target - target.mean(-1, keepdim=True)) / (target.var(-1, keepdim=True) + 1e-6).sqrt()
         return {"loss": nn.functional.mse_loss(pred, target)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -10,9 +11,21 @@ from torch import Tensor, nn
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
 from ...errors import ConfigError
-from ..views import two_views
+from ..views import ColorAugConfig, two_views
 from . import register_method
 from ._base import Method, ViewFn, momentum_copy
+
+
+@dataclasses.dataclass
+class MocoOptions:
+    version: int = 3  # 3: symmetric InfoNCE with predictor, in-batch keys; 2: queue of keys
+    proj_hidden_dim: int = 4096
+    proj_dim: int = 256
+    temperature: float = 0.2
+    momentum: float = 0.99  # start of the cosine schedule to 1.0 (v3); constant for v2
+    queue_length: int = 65536  # v2 only
+    scale: list[float] = dataclasses.field(default_factory=lambda: [0.3, 1.0])
+    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
 
 
 def infonce(q: Tensor, k: Tensor, temperature: float) -> Tensor:
@@ -33,7 +46,9 @@ def infonce(q: Tensor, k: Tensor, temperature: float) -> Tensor:
 
 
 @register_method(
-    "moco", description="MoCo v3 (predictor, in-batch keys) or v2 (moco.version=2: queue of keys)"
+    "moco",
+    options=MocoOptions,
+    description="MoCo v3 (predictor, in-batch keys) or v2 (moco.version=2: queue of keys)",
 )
 class MoCo(Method):
     name = "moco"
@@ -43,7 +58,8 @@ class MoCo(Method):
         from lightly.models.modules import MoCoProjectionHead
 
         super().__init__(backbone, cfg)
-        c = cfg.moco
+        self.opts: MocoOptions = cfg.options
+        c = self.opts
         if c.version not in (2, 3):
             raise ConfigError(f"moco.version must be 2 or 3, got {c.version}")
         v3 = c.version == 3
@@ -69,7 +85,8 @@ class MoCo(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return two_views(cfg.image_size, cfg.moco.scale, cfg.moco.color)
+        c: MocoOptions = cfg.options
+        return two_views(cfg.image_size, c.scale, c.color)
 
     def query(self, x: Tensor) -> Tensor:
         z = self.projection_head(self.embed(x))
@@ -81,7 +98,7 @@ class MoCo(Method):
 
     def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
         x0, x1 = batch["views"][:2]
-        t = self.cfg.moco.temperature
+        t = self.opts.temperature
         if self.criterion is None:  # v3
             loss = infonce(self.query(x0), self.key(x1), t) + infonce(self.query(x1), self.key(x0), t)
         else:  # v2: query of view 0 against key of view 1 and the queue
@@ -91,10 +108,6 @@ class MoCo(Method):
     def after_optimizer_step(self) -> None:
         from lightly.models.utils import update_momentum
 
-        m = (
-            self.momentum_value(self.cfg.moco.momentum)
-            if self.cfg.moco.version == 3
-            else self.cfg.moco.momentum
-        )
+        m = self.momentum_value(self.opts.momentum) if self.opts.version == 3 else self.opts.momentum
         update_momentum(self.backbone, self.backbone_momentum, m)
         update_momentum(self.projection_head, self.projection_head_momentum, m)

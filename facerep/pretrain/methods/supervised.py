@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -10,7 +11,9 @@ from torch import Tensor, nn
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
+from ...data.sample import FaceDataset
 from ...errors import ConfigError
+from ...progress import track
 from ..views import crop_flip_views
 from . import register_method
 from ._base import Method, ViewFn
@@ -49,22 +52,48 @@ class MarginHead(nn.Module):
         return self.scale * cos.scatter(1, labels[:, None], target)
 
 
-@register_method("supervised", description="identity classification: softmax, CosFace or ArcFace margin head")
+@dataclasses.dataclass
+class SupervisedOptions:
+    head: str = "arcface"  # softmax | cosface | arcface
+    scale: float = 64.0  # logit scale s of the margin heads
+    margin: float = -1.0  # < 0: the head's usual margin (CosFace 0.35, ArcFace 0.5)
+    num_classes: int = 0  # 0: from the data (largest identity + 1)
+    crop_scale: list[float] = dataclasses.field(default_factory=lambda: [0.8, 1.0])
+    hflip_prob: float = 0.5
+
+
+@register_method(
+    "supervised",
+    options=SupervisedOptions,
+    description="identity classification: softmax, CosFace or ArcFace margin head",
+)
 class Supervised(Method):
     name = "supervised"
     needs_identity = True
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
         super().__init__(backbone, cfg)
-        c = cfg.supervised
+        c: SupervisedOptions = cfg.options
         if c.num_classes < 2:
             raise ConfigError("supervised: num_classes must be >= 2 (it is read from the data's identities)")
         margin = DEFAULT_MARGIN[c.head] if c.head in DEFAULT_MARGIN and c.margin < 0 else c.margin
         self.head = MarginHead(backbone.num_features, c.num_classes, c.head, c.scale, margin)
 
     @classmethod
+    def options_from_data(cls, options: SupervisedOptions, dataset: FaceDataset) -> SupervisedOptions:
+        """``num_classes`` <= 0: the number of identities of ``dataset`` (its metadata, else largest id + 1)."""
+        if options.num_classes > 0:
+            return options
+        extra = dataset.info.extra
+        n = extra.get("num_identities") or (len(extra["classes"]) if extra.get("classes") else None)
+        if n is None:
+            n = 1 + max(int(s.identity) for s in track(dataset, "reading identities") if s.identity is not None)
+        return dataclasses.replace(options, num_classes=int(n))
+
+    @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return crop_flip_views(cfg.image_size, cfg.supervised.crop_scale, cfg.supervised.hflip_prob)
+        c: SupervisedOptions = cfg.options
+        return crop_flip_views(cfg.image_size, c.crop_scale, c.hflip_prob)
 
     def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
         labels: Tensor = batch["identity"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -9,13 +10,34 @@ from torch import Tensor, nn
 
 from ...backbones.base import Backbone
 from ...config import PretrainConfig
-from ..views import multi_crop_views_of
+from ..views import ColorAugConfig, multi_crop_views_of
 from . import register_method
 from ._base import Method, ViewFn
 
 
+@dataclasses.dataclass
+class SwavOptions:
+    n_prototypes: int = 3000
+    proj_hidden_dim: int = 2048
+    proj_dim: int = 128
+    temperature: float = 0.1
+    sinkhorn_epsilon: float = 0.05
+    sinkhorn_iterations: int = 3
+    freeze_prototypes_steps: int = 313  # the paper's "freeze_prototypes_niters"
+    queue_length: int = 0  # 0 = no queue
+    queue_start_step: int = 0
+    global_crops: int = 2
+    local_crops: int = 6
+    global_scale: list[float] = dataclasses.field(default_factory=lambda: [0.35, 1.0])
+    local_scale: list[float] = dataclasses.field(default_factory=lambda: [0.1, 0.35])
+    local_size_ratio: float = 96 / 224  # local crop side / image side
+    color: ColorAugConfig = dataclasses.field(default_factory=ColorAugConfig)
+
+
 @register_method(
-    "swav", description="SwAV: multi-crop swapped prediction of Sinkhorn cluster codes (paper default)"
+    "swav",
+    options=SwavOptions,
+    description="SwAV: multi-crop swapped prediction of Sinkhorn cluster codes (paper default)",
 )
 class SwAV(Method):
     name = "swav"
@@ -26,7 +48,8 @@ class SwAV(Method):
         from lightly.models.modules.memory_bank import MemoryBankModule
 
         super().__init__(backbone, cfg)
-        c = cfg.swav
+        self.opts: SwavOptions = cfg.options
+        c = self.opts
         self.projection_head = SwaVProjectionHead(backbone.num_features, c.proj_hidden_dim, c.proj_dim)
         # freezing is done on the gradients (before_optimizer_step), which keeps DDP's parameter set fixed
         self.prototypes = SwaVPrototypes(c.proj_dim, n_prototypes=c.n_prototypes, n_steps_frozen_prototypes=0)
@@ -48,7 +71,7 @@ class SwAV(Method):
 
     @classmethod
     def views(cls, cfg: PretrainConfig) -> ViewFn:
-        return multi_crop_views_of(cfg.swav, cfg.image_size)
+        return multi_crop_views_of(cfg.options, cfg.image_size)
 
     def project(self, x: Tensor) -> Tensor:
         """x: [B, 3, h, w] -> L2-normalised projection [B, proj_dim]."""
@@ -84,9 +107,9 @@ class SwAV(Method):
             for queue, f in zip(self.queues, high_feats):
                 _, bank = queue(f.detach(), update=True)
                 out.append(self.prototypes(bank.permute(1, 0)))
-        return out if self.step >= self.cfg.swav.queue_start_step else None
+        return out if self.step >= self.opts.queue_start_step else None
 
     def before_optimizer_step(self) -> None:
-        if self.step < self.cfg.swav.freeze_prototypes_steps:
+        if self.step < self.opts.freeze_prototypes_steps:
             for p in self.prototypes.parameters():
                 p.grad = None

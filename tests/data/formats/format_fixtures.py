@@ -274,11 +274,16 @@ def write_helen(root: Path, n: int = 4) -> str:
     return f"helen:{root}"
 
 
-WRITERS: dict[str, Callable[..., str]] = {
+def write_synth(root: Path, ids: int = 12, per_id: int = 4) -> str:
+    """The embedded synthetic faces: no files, the spec alone (``root`` is unused)."""
+    return f"synth:ids={ids},per_id={per_id},size={SIDE},seed=0"
+
+
+WRITERS: dict[str, Callable[..., str]] = {  # one fixture per registered format (test_common checks it)
     "300w": write_300w, "wflw": write_wflw, "cofw": write_cofw, "aflw2000-3d": write_aflw2000_3d,
     "coco-keypoints": write_coco_keypoints, "lapa": write_lapa, "celebamask-hq": write_celebamask_hq,
     "segfolder": write_segfolder, "helen": write_helen, "disfa": write_disfa, "bp4d": write_bp4d,
     "affectnet": write_affectnet, "rafdb": write_rafdb, "fer2013": write_fer2013, "ckplus": write_ckplus,
     "imagefolder": write_imagefolder, "pairs": write_pairs, "celeba": write_celeba, "frl-hdf5": write_frl_hdf5,
-    "webdataset": write_webdataset, "manifest": write_manifest,
+    "webdataset": write_webdataset, "manifest": write_manifest, "synth": write_synth,
 }

@@ -234,9 +234,9 @@ def write_webdataset(root: Path, n: int = 8, shards: int = 2) -> str:
     return f"webdataset:{root}"
 
 
-def write_manifest(root: Path, n: int = 4) -> str:
-    """manifest.parquet as ``facerep curate`` writes it: crop (relative path), crop_landmarks (5 × x, y), identity,
-    video, frame (-1 = still image)."""
+def write_manifest(root: Path, n: int = 24, ids: int = 6) -> str:
+    """manifest.parquet as ``facerep curate`` writes it: crop (relative path), crop_landmarks (5 × x, y), identity
+    (``ids`` of them, in turn), video, frame (-1 = still image)."""
     import pandas as pd
 
     rng = np.random.default_rng(11)
@@ -244,6 +244,6 @@ def write_manifest(root: Path, n: int = 4) -> str:
         write_image(root / "crops" / f"{k:06d}.png", SIDE, SIDE, seed=k)
     df = pd.DataFrame({"crop": [f"crops/{k:06d}.png" for k in range(n)],
                        "crop_landmarks": [list(_points(rng, 5).reshape(-1)) for _ in range(n)],
-                       "identity": [k % 2 for k in range(n)], "video": [""] * n, "frame": [-1] * n})
+                       "identity": [k % ids for k in range(n)], "video": [""] * n, "frame": [-1] * n})
     df.to_parquet(root / "manifest.parquet", index=False)
     return f"manifest:{root}"
