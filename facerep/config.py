@@ -317,6 +317,7 @@ class BenchConfig:
     backbone_seed: int = 0  # seeds the initialisation of a randomly initialised backbone (deterministic runs)
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["all"])
     data: dict[str, str] = dataclasses.field(default_factory=dict)
+    train_data: dict[str, str] = dataclasses.field(default_factory=dict)  # task -> source its heads train on
     synth: str = "synth:ids=150,per_id=10,size=96,seed=0"  # 1500 faces: 10 % of the training split is ~100
     mode: str = "linear"  # linear | knn | finetune
     fractions: list[float] = dataclasses.field(default_factory=lambda: [1.0])

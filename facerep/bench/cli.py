@@ -40,10 +40,21 @@ def _data(items: Optional[list[str]]) -> Optional[dict[str, str]]:
     return out
 
 
+def _train_data(items: Optional[list[str]]) -> Optional[dict[str, str]]:
+    """``TASK=FORMAT:PATH`` items -> {task: spec}; a task must be named."""
+    out = _data(items)
+    if out and "*" in out:
+        raise ConfigError(f"--train-data takes TASK=FORMAT:PATH (the task whose heads train on it), got {out['*']!r}")
+    return out
+
+
 def bench_cmd(
     backbone: Optional[str] = typer.Option(None, help="ADAPTER:NAME (timm:resnet18) or a facerep backbone dir"),
     tasks: Optional[str] = typer.Option(None, help="all, or a comma list: recognition,landmarks2d,…"),
     data: Optional[list[str]] = typer.Option(None, help="TASK=FORMAT:PATH or FORMAT:PATH (repeatable); default synth:"),
+    train_data: Optional[list[str]] = typer.Option(
+        None, "--train-data", help="TASK=FORMAT:PATH (repeatable): train that task's heads on this source and test "
+                                   "on all of its --data source, e.g. recognition on a pairs file"),
     mode: Optional[str] = typer.Option(None, help="linear | knn | finetune"),
     fractions: Optional[str] = typer.Option(None, help="label fractions, e.g. 0.01,0.1,1.0"),
     seeds: Optional[str] = typer.Option(None, help="seeds, e.g. 0,1,2"),
@@ -75,6 +86,7 @@ def bench_cmd(
 
     values: dict[str, Any] = dict(
         backbone=backbone, mode=mode, image_size=image_size, out=out, data=_data(data),
+        train_data=_train_data(train_data),
         tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
         fractions=_floats(fractions, "--fractions"), seeds=_ints(seeds, "--seeds"), shots=_ints(shots, "--shots"),
         skip_bad=True if skip_bad else None, trust_checkpoint=True if trust_checkpoint else None,

@@ -29,7 +29,7 @@ from ..data.sample import FaceSample
 from ..data.splits import nested_subsets, shots_subset
 from ..errors import ConfigError, DataError, FacerepError
 from ..progress import track
-from .features import cached_features, default_cache_dir, load_backbone, weights_digest
+from .features import cached_features, default_cache_dir, load_backbone, task_input, weights_digest
 from .finetune import finetune_predict
 from .groups import group_labels, parse_skew, skew_positions
 from .linear import LinearHeads
@@ -147,7 +147,8 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
     ``backbone``: a Backbone module instead of ``cfg.backbone``."""
     validate(cfg)
     names = task_names(list(cfg.tasks))
-    plan = resolve_data(names, data if data is not None else (dict(cfg.data) or None), cfg.synth)
+    plan = resolve_data(names, data if data is not None else (dict(cfg.data) or None), cfg.synth,
+                        dict(cfg.train_data))
     model = load_backbone(backbone if backbone is not None else cfg.backbone, pretrained=cfg.pretrained,
                           image_size=cfg.image_size, seed=cfg.backbone_seed,
                           trust_checkpoint=cfg.trust_checkpoint)
@@ -175,6 +176,8 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
                 _note_unaligned(loaded.values(), dsname, result, resolve_landmarker(cfg.landmarker) or "none")
             src = sources[dsname, view]
             task.check(src.train.info, dsname)
+            if src.official:
+                task.use_test_info(src.test.info)
             if cfg.mode != "finetune":
                 _ensure_features(src, model, weights, cfg, result, _mirror_rows(src, readers[dsname, view], cfg))
             result.rows += run_task(task, src, model, cfg, bb_name, result.splits)
@@ -264,9 +267,11 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str,
     train_pos, test_pos = task_split(task, src, cfg)
     if splits is not None:
         splits.append(split_report(task, src, train_pos, test_pos, cfg.near_duplicate))
-    if cfg.train_skew:
+    if cfg.train_skew and len(train_pos):
         train_pos = skewed(train_pos, src, cfg, task.name)
     task.setup(src.train.info, take(src.train.batch, train_pos))
+    if not len(train_pos):
+        return unsupervised_rows(task, src, test_pos, cfg, backbone_name)
     y_all = task.targets(src.train.batch)
     test_batch = take(src.test.batch, test_pos)
     truth = task.truth(test_batch)
@@ -306,6 +311,30 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str,
             scores = trivial_scores[key]
             common = dict(common, mode="trivial", seconds=time.perf_counter() - t0)
             rows += [dict(common, metric=m, value=float(v)) for m, v in scores.items()]
+    return rows
+
+
+def unsupervised_rows(task: Task, src: Source, test_pos: np.ndarray, cfg: Any, backbone_name: str
+                      ) -> list[dict[str, Any]]:
+    """A task scored with no training rows (:meth:`Task.unsupervised`, e.g. verification pairs with no training
+    identities): the raw pooled features are its outputs (mode ``unsupervised``, fraction 1.0, n_train 0, the first
+    seed), beside the trivial baseline."""
+    if cfg.mode == "finetune" or "test" not in src.features:
+        raise ConfigError(f"task {task.name!r} on {src.name!r} has no training data: there is nothing to fine-tune "
+                          "(give --train-data, or use --mode linear to score the raw features)")
+    t0 = time.perf_counter()
+    test_batch = take(src.test.batch, test_pos)
+    truth = task.truth(test_batch)
+    x = task_input(src.features["test"], test_pos, kind="pooled", grid=0)
+    common = dict(backbone=backbone_name, task=task.name, dataset=src.name, n_test=len(test_pos), fraction=1.0,
+                  shots=0, seed=int(cfg.seeds[0]), n_train=0, **train_label(cfg))
+    rows = []
+    for mode, out in (("unsupervised", x), ("trivial", task.trivial(torch.zeros(0), len(test_pos)))):
+        if mode == "trivial" and not cfg.trivial:
+            continue
+        scores = task.metrics(task.decode(out, test_batch), truth)
+        rows += [dict(common, mode=mode, metric=m, value=float(v), seconds=time.perf_counter() - t0)
+                 for m, v in scores.items()]
     return rows
 
 

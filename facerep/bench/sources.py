@@ -61,22 +61,35 @@ class Source:
                 for split, p in parts for i, msg in p.skipped]
 
 
-def resolve_data(tasks: Sequence[str], data: Any, default: str) -> dict[str, Any]:
-    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source."""
+def resolve_data(tasks: Sequence[str], data: Any, default: str,
+                 train_data: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source.
+    ``train_data``: task -> a source the task's heads train on, its ``data`` source then being the test set
+    (the plan holds the pair ``(train, test)``)."""
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         data = {"*": data}
-    unknown = sorted(set(data) - set(tasks) - {"*"})
-    if unknown:
-        raise ConfigError(f"--data names task(s) {', '.join(unknown)} that are not run (tasks: {', '.join(tasks)})")
-    return {t: data.get(t, data.get("*", default)) for t in tasks}
+    for what, given in (("--data", data), ("--train-data", train_data or {})):
+        unknown = sorted(set(given) - set(tasks) - {"*"})
+        if unknown:
+            raise ConfigError(f"{what} names task(s) {', '.join(unknown)} that are not run (tasks: {', '.join(tasks)})")
+    plan = {t: data.get(t, data.get("*", default)) for t in tasks}
+    for t, spec in (train_data or {}).items():
+        if not isinstance(plan[t], str):
+            raise ConfigError(f"--train-data {t}=…: the test source of task {t!r} must be a FORMAT:PATH spec")
+        plan[t] = (spec, plan[t])
+    return plan
 
 
 def source_name(obj: Any) -> str:
+    """The records' ``dataset`` of a source: its spec or name; a (train, test) pair of specs is named by its test
+    set and the source its heads train on."""
     if isinstance(obj, str):
         return obj
     if isinstance(obj, tuple):
+        if isinstance(obj[0], str):
+            return f"{obj[1]} [heads trained on {obj[0]}]"
         return str(obj[0].info.name)
     return str(obj.info.name)
 
@@ -102,7 +115,6 @@ def _official_splits(spec: str, cfg: Any) -> tuple[str, str] | None:
 def load_sources(obj: Any, cfg: Any, size: int, margin: float, views: list[CropView]) -> dict[CropView, Source]:
     """Load and decode a data source once (official splits when the format has ``train_split`` and a test split)
     and crop it as each of ``views`` says (box crops with ``margin``, or aligned crops with ``cfg.align_margin``)."""
-    from ..data.formats import load_dataset
 
     name = source_name(obj)
     landmarker = resolve_landmarker(cfg.landmarker)
@@ -120,7 +132,8 @@ def _load_views(obj: Any, cfg: Any, name: str, views: list[CropView], kw: dict[s
     from ..data.formats import load_dataset
 
     if isinstance(obj, tuple):
-        tr, te = (prepare_views(d, f"{name}[{split}]", **kw) for d, split in zip(obj, ("train", "test")))
+        tr, te = (prepare_views(load_dataset(d) if isinstance(d, str) else d, f"{name}[{split}]", **kw)
+                  for d, split in zip(obj, ("train", "test")))
         return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}
     splits = None if not isinstance(obj, str) else _official_splits(obj, cfg)
     if splits is None:
@@ -135,6 +148,9 @@ def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarra
     Seeded split (identity-, else subject-, else video-disjoint; else stratified by class) when not official.
     An empty side raises DataError; a split sharing an identity / subject / video raises DataError."""
     needs = ", ".join(sorted(task.needs))
+    fixed = task.fixed_test(src.test.info)
+    if fixed is not None:
+        return _fixed_split(task, src, fixed)
     if src.official:
         tr, te = np.flatnonzero(task.labelled(src.train.batch)), np.flatnonzero(task.labelled(src.test.batch))
     else:
@@ -156,6 +172,25 @@ def task_split(task: Task, src: Source, cfg: Any) -> tuple[np.ndarray, np.ndarra
     return tr, te
 
 
+def _fixed_split(task: Task, src: Source, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The test set a task fixes (:meth:`Task.fixed_test`, dataset indices) and as training rows the labelled
+    rows of the training data outside it, of identities not in it; the training side may be empty (a task that
+    can score its test set without training rows, :meth:`Task.unsupervised`; else DataError)."""
+    te = np.flatnonzero(np.isin(src.test.batch["index"], fixed))
+    if len(te) == 0:
+        raise DataError("none of the images the test set is made of could be read")
+    tr = np.flatnonzero(task.labelled(src.train.batch))
+    if not src.official:
+        ids = src.train.batch["identity_ids"]
+        tested = ids[te][ids[te] >= 0]
+        tr = tr[~np.isin(tr, te) & ~np.isin(ids[tr], tested)]
+    if len(tr) == 0 and not task.unsupervised():
+        raise DataError(f"task {task.name!r}: no training sample outside the fixed test set")
+    if len(tr):
+        check_leakage(task, src, tr, te)
+    return tr, te
+
+
 def split_report(task: Task, src: Source, tr: np.ndarray, te: np.ndarray, threshold: float) -> dict[str, Any]:
     """How a task's train/test split was made and what crosses it: the grouping kept whole (identity, subject,
     video, near-duplicate, or official splits), the faces and groups on each side, and the near-duplicate pairs
@@ -163,6 +198,8 @@ def split_report(task: Task, src: Source, tr: np.ndarray, te: np.ndarray, thresh
     a, b = take(src.train.batch, tr), take(src.test.batch, te)
     grouping = group_ids(a)
     kind = "official splits" if src.official else (grouping[0] if grouping else "none")
+    if task.fixed_test(src.test.info) is not None:
+        kind = "fixed test set" + (" (no training data)" if not len(tr) else "")
     groups = (len(np.unique(grouping[1])), len(np.unique(group_ids(b)[1]))) if grouping and not src.official \
         else (-1, -1)
     return dict(task=task.name, dataset=src.name, grouping=kind, n_train=len(tr), n_test=len(te),

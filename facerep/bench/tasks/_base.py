@@ -55,6 +55,7 @@ class Task:
     def __init__(self, cfg: Any) -> None:
         self.cfg = cfg
         self.info: DatasetInfo | None = None
+        self.test_info: DatasetInfo | None = None
 
     # --- data ------------------------------------------------------------------------------------
     def check(self, info: DatasetInfo, dataset: str) -> None:
@@ -77,6 +78,21 @@ class Task:
             has = batch.get(f"has_{kind}")
             ok &= np.zeros(n, bool) if has is None else np.asarray(has, dtype=bool)
         return ok
+
+    def fixed_test(self, info: DatasetInfo) -> np.ndarray | None:
+        """Dataset indices that form the test set whatever the split (e.g. the images of a dataset's own
+        verification pairs), or None. The training rows are then the labelled rows outside them, of people that
+        are not among them (or the ``--train-data`` source); with none, a task may score its test set from the
+        features alone (:meth:`unsupervised`)."""
+        return None
+
+    def unsupervised(self) -> bool:
+        """Whether the task can be scored with no training rows, from the pooled features alone."""
+        return False
+
+    def use_test_info(self, info: DatasetInfo) -> None:
+        """The test data's DatasetInfo, when it is another dataset than the training data (``--train-data``)."""
+        self.test_info = info
 
     def classes(self, batch: dict[str, Any]) -> np.ndarray | None:
         """[N] class id per sample for stratified subsets and per-class shots; None when the task has none."""

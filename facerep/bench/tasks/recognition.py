@@ -5,8 +5,11 @@ cosine-softmax classifier over the training identities (scale 16). Test identiti
 similarity of their embeddings (``--mode knn``: of the raw pooled features).
 
 Pairs: the dataset's own (``DatasetInfo.extra["pairs"]``: rows (index_i, index_j, same) in dataset indices, or the
-``pairs`` format's dict of arrays ``i``, ``j``, ``same``; only pairs of two test samples are kept) when
-it has them, else ``n_pairs`` balanced same/different pairs drawn among the test samples with ``split_seed``
+``pairs`` format's dict of arrays ``i``, ``j``, ``same``) when it has them: then, as in LFW's protocol, the images
+of the pairs are the test set and every pair is scored; the heads train on the dataset's other images of other
+people, or on ``--train-data recognition=SPEC`` (LFW's "unrestricted, labeled outside data"), and with neither the
+pairs are scored by the cosine of the raw pooled features (mode ``unsupervised``, as LFW's unsupervised setting).
+Without pairs of its own, ``n_pairs`` balanced same/different pairs drawn among the test samples with ``split_seed``
 (:func:`facerep.data.splits.recognition_pairs`; the same pairs for every fraction and seed).
 Metrics: ``verification_accuracy`` (LFW 10-fold best-threshold protocol, primary) and its fold std, ``roc_auc``,
 ``tar@far=1e-2``, ``tar@far=1e-3`` and ``rank1`` (gallery: the first test image of each identity, probes: the rest).
@@ -19,6 +22,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ...data.sample import DatasetInfo
 from ...data.splits import recognition_pairs
 from ...errors import DataError
 from .. import metrics as M
@@ -40,7 +44,22 @@ class Recognition(Task):
     holdout_groups = False  # an unseen person's one-hot column cannot be fitted: hold out single images instead
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
-        self.info, self.n = info, int(train["identity"].max()) + 1
+        ids = train.get("identity")
+        self.info, self.n = info, int(ids.max()) + 1 if ids is not None and len(ids) else 0
+
+    def check(self, info: DatasetInfo, dataset: str) -> None:
+        """Identities, or the dataset's own verification pairs (a ``pairs`` CSV has no identities)."""
+        if given_pairs(info) is None:
+            super().check(info, dataset)
+
+    def fixed_test(self, info: DatasetInfo) -> np.ndarray | None:
+        """The images of the dataset's own verification pairs (LFW's protocol tests every pair)."""
+        pairs = given_pairs(info)
+        return None if pairs is None else np.unique(np.concatenate(pairs[:2]))
+
+    def unsupervised(self) -> bool:
+        """Pairs can be scored by the cosine of the pooled features, with no training identities."""
+        return True
 
     def classes(self, batch: dict[str, Any]) -> np.ndarray:
         return to_numpy(batch["identity"])
@@ -76,22 +95,22 @@ class Recognition(Task):
         return F.normalize(out.float(), dim=1).numpy().astype(np.float64)
 
     def truth(self, batch: dict[str, Any]) -> dict[str, np.ndarray]:
-        return {"ids": to_numpy(batch["identity"]), "index": np.asarray(batch["index"])}
+        """Identity ids (-1 = unknown: a pairs-only dataset) and dataset indices of the test faces."""
+        return {"ids": np.asarray(batch["identity_ids"]), "index": np.asarray(batch["index"])}
 
     def _pairs(self, ids: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        given = self.info.extra.get("pairs") if self.info is not None else None
-        if isinstance(given, dict):  # the pairs format's form: arrays i, j, same (, fold)
-            given = np.stack([np.asarray(given["i"]), np.asarray(given["j"]), np.asarray(given["same"])], axis=1)
+        info = self.test_info or self.info
+        given = given_pairs(info) if info is not None else None
         if given is not None:
-            rows = np.asarray(given)
             pos = {int(d): k for k, d in enumerate(index)}
-            keep = [r for r in rows if int(r[0]) in pos and int(r[1]) in pos]
+            keep = [k for k, (a, b) in enumerate(zip(*given[:2])) if int(a) in pos and int(b) in pos]
             if len(keep) < N_FOLDS:
-                raise DataError(f"only {len(keep)} of the dataset's {len(rows)} verification pairs have both images in "
-                                f"the test split; the {N_FOLDS}-fold verification protocol needs at least {N_FOLDS}")
-            i = np.array([pos[int(r[0])] for r in keep], dtype=np.int64)
-            j = np.array([pos[int(r[1])] for r in keep], dtype=np.int64)
-            return i, j, np.array([bool(r[2]) for r in keep])
+                raise DataError(f"only {len(keep)} of the dataset's {len(given[0])} verification pairs have both "
+                                f"images in the test split; the {N_FOLDS}-fold verification protocol needs at least "
+                                f"{N_FOLDS}")
+            i = np.array([pos[int(given[0][k])] for k in keep], dtype=np.int64)
+            j = np.array([pos[int(given[1][k])] for k in keep], dtype=np.int64)
+            return i, j, given[2][keep]
         _, counts = np.unique(ids, return_counts=True)
         same_max = int((counts * (counts - 1) // 2).sum())
         n_pairs = max(2, min(self.cfg.n_pairs, 2 * same_max))
@@ -106,6 +125,19 @@ class Recognition(Task):
                "tar@far=1e-2": M.tar_at_far(scores, same, 1e-2), "tar@far=1e-3": M.tar_at_far(scores, same, 1e-3)}
         _, first = np.unique(ids, return_index=True)
         probe = np.setdiff1d(np.arange(len(ids)), first)
-        if probe.size:
+        if probe.size and (ids >= 0).all():  # rank-1 needs every test identity
             out["rank1"] = M.rank1(pred[first], ids[first], pred[probe], ids[probe])
         return out
+
+
+def given_pairs(info: DatasetInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The dataset's own verification pairs as (i, j, same) arrays over dataset indices, or None: the ``pairs``
+    format's dict of arrays ``i``, ``j``, ``same`` or rows (index_i, index_j, same) in ``info.extra["pairs"]``."""
+    given = info.extra.get("pairs")
+    if given is None:
+        return None
+    if isinstance(given, dict):
+        return (np.asarray(given["i"], np.int64), np.asarray(given["j"], np.int64),
+                np.asarray(given["same"], bool))
+    rows = np.asarray(given)
+    return rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2].astype(bool)

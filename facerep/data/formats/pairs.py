@@ -81,7 +81,8 @@ def _build(pairs: list[tuple[str, str, bool, int, tuple[str, int]]],
     return items, extra
 
 
-@register_format("pairs", description="LFW pairs.txt (official layout) or CSV file_x,file_y,same; pairs in info.extra")
+@register_format("pairs", description="LFW pairs.txt (official layout, with identities) or CSV file_x,file_y,same "
+                                     "(pairs only); recognition tests every pair")
 class FormatPairs(FormatBase):
     provides = frozenset({"identity"})
     splits = ()
