@@ -50,11 +50,16 @@ def resize_bilinear(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tenso
     return out.to(x.dtype if x.is_floating_point() else torch.float32)
 
 
+def chw(image: np.ndarray) -> torch.Tensor:
+    """[H, W, C] array -> [C, H, W] float32 tensor (copied when read-only)."""
+    return torch.from_numpy(np.require(image, requirements=("C", "W"))).permute(2, 0, 1).float()
+
+
 def face_input(face: np.ndarray, size: int) -> torch.Tensor:
     """A face image [H, W, 3] uint8 RGB -> [3, size, size] float in 0..255, as face-api makes it (centred
     square padding, TF bilinear resize)."""
     square, _ = pad_to_square(np.asarray(face), centre=True)
-    return resize_bilinear(torch.from_numpy(np.ascontiguousarray(square)).permute(2, 0, 1).float(), size)
+    return resize_bilinear(chw(square), size)
 
 
 def box_crop(image: np.ndarray, box: tuple[float, float, float, float], size: int) -> np.ndarray:

@@ -9,7 +9,7 @@ layout that maps them onto its PyTorch parameters:
 - ``conv``: filters [kh, kw, c_in, c_out] -> weight [c_out, c_in, kh, kw];
 - ``depthwise``: filters [kh, kw, c, 1] -> weight [c, 1, kh, kw];
 - ``matrix``: [in, out] (``x @ W``) -> [out, in] (``nn.Linear`` convention);
-- ``vector``: unchanged.
+- ``vector`` (and ``as-is``, any rank): unchanged.
 """
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ from ...errors import DataError
 # TF layout -> torch layout (numpy axes), and its inverse for the shape a TF.js file must have
 _TO_TORCH = {"conv": (3, 2, 0, 1), "depthwise": (2, 3, 0, 1), "matrix": (1, 0), "vector": (0,)}
 _TO_TF = {k: tuple(int(i) for i in np.argsort(v)) for k, v in _TO_TORCH.items()}
+
+
+def _axes(layout: str, ndim: int, to_tf: bool) -> tuple[int, ...]:
+    if layout == "as-is":
+        return tuple(range(ndim))
+    return (_TO_TF if to_tf else _TO_TORCH)[layout]
 
 
 def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
@@ -128,7 +134,7 @@ def tf_params(module: nn.Module) -> list[tuple[str, nn.Parameter, str]]:
 
 def tf_shape(param: nn.Parameter, layout: str) -> tuple[int, ...]:
     """The shape a TF.js file stores ``param`` as."""
-    return tuple(int(param.shape[i]) for i in _TO_TF[layout])
+    return tuple(int(param.shape[i]) for i in _axes(layout, param.dim(), True))
 
 
 def load_tf_params(module: nn.Module, weights: dict[str, np.ndarray], *, network: str, source: Path,
@@ -151,7 +157,7 @@ def load_tf_params(module: nn.Module, weights: dict[str, np.ndarray], *, network
         if tuple(arr.shape) != want:
             raise DataError(f"layer {name!r}: the file has shape {list(arr.shape)}, the {network} network expects "
                             f"{list(want)}", str(source))
-        value = torch.from_numpy(np.ascontiguousarray(arr.transpose(_TO_TORCH[layout])).astype(np.float32))
+        value = torch.from_numpy(np.ascontiguousarray(arr.transpose(_axes(layout, arr.ndim, False))).astype(np.float32))
         with torch.no_grad():
             param.copy_(value)
 
@@ -159,5 +165,5 @@ def load_tf_params(module: nn.Module, weights: dict[str, np.ndarray], *, network
 def export_tf_params(module: nn.Module) -> dict[str, np.ndarray]:
     """``module``'s TF layers as a TF.js weight map (names -> arrays in TF layout): the inverse of
     :func:`load_tf_params`."""
-    return {name: param.detach().cpu().numpy().transpose(_TO_TF[layout]).copy()
+    return {name: param.detach().cpu().numpy().transpose(_axes(layout, param.dim(), True)).copy()
             for name, param, layout in tf_params(module)}

@@ -81,17 +81,24 @@ class FaceApiBackbone(Backbone):
         raise NotImplementedError
 
     def load_tfjs(self, manifest: str | Path) -> FaceApiBackbone:
-        """Fill the layers from a TF.js manifest (+ shards). A file of another face-api network, a missing
-        tensor or a shape that does not fit raises :class:`DataError` naming the file and the layer."""
-        manifest = Path(manifest)
-        weights = load_weights(manifest)
-        found = identify(set(weights), {k: v.shape for k, v in weights.items()})
-        if found is not None and found != self.network:
-            raise DataError(f"holds the weights of the face-api {found} network, not of faceapi:{self.network} "
-                            f"(its file is {self.manifest}-weights_manifest.json)", str(manifest))
-        load_tf_params(self, weights, network=f"faceapi:{self.network}", source=manifest, unused=self.unused)
-        self.provenance = {"weights": str(manifest), "package": f"{PACKAGE}@{VERSION}"}
+        """Fill the layers from a TF.js manifest (+ shards); see :func:`load_network`."""
+        self.provenance = load_network(self, manifest, self.network, self.manifest, self.unused)
         return self
+
+
+def load_network(module: torch.nn.Module, manifest: str | Path, network: str, stem: str,
+                 unused: tuple[str, ...] = ()) -> dict[str, str]:
+    """Fill ``module``'s TF layers from a TF.js manifest (+ shards); returns its provenance. A file of another
+    face-api network, a missing or extra tensor or a shape that does not fit raises :class:`DataError` naming the
+    file and the layer."""
+    manifest = Path(manifest)
+    weights = load_weights(manifest)
+    found = identify(set(weights), {k: v.shape for k, v in weights.items()})
+    if found is not None and found != network:
+        raise DataError(f"holds the weights of the face-api {found} network, not of faceapi:{network} "
+                        f"(its file is {stem}-weights_manifest.json)", str(manifest))
+    load_tf_params(module, weights, network=f"faceapi:{network}", source=manifest, unused=unused)
+    return {"weights": str(manifest), "package": f"{PACKAGE}@{VERSION}"}
 
 
 def global_mean(x: torch.Tensor) -> torch.Tensor:

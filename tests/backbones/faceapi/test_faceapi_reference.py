@@ -75,3 +75,13 @@ def _pad_cols(face: np.ndarray) -> np.ndarray:
     out = np.zeros((112, 112, 3), np.uint8)
     out[:, 20:92] = face
     return out
+
+
+def test_ssd_detector_boxes_and_scores(demo_rgb, reference):
+    from facerep.backbones.faceapi.ssd import SsdFaceDetector
+
+    det = SsdFaceDetector()
+    found = [(i, f) for i, img in enumerate(demo_rgb) for f in det.detect(img)]
+    assert [i for i, _ in found] == reference["face_photo"].tolist()
+    assert np.abs(np.array([f.box for _, f in found]) - reference["face_box"]).max() <= 0.5  # pixels
+    assert np.abs(np.array([f.score for _, f in found]) - reference["face_score"]).max() <= 1e-3
