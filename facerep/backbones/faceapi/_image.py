@@ -73,3 +73,12 @@ def box_crop(image: np.ndarray, box: tuple[float, float, float, float], size: in
         raise ValueError(f"box {box} holds no pixel of a {w}x{h} image")
     crop = face_input(image[y0:y1, x0:x1], size)
     return crop.round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def landmark_box(points: np.ndarray, padding: float = 0.2) -> tuple[float, float, float, float]:
+    """face-api's ``alignedRect``: the bounding box of the 68 points [68, 2], grown by ``padding`` x its width and
+    height (half on each side) -> (x, y, width, height). face-api cuts faces there for the recognition, expression
+    and age/gender nets."""
+    lo, hi = np.min(points, 0), np.max(points, 0)
+    w, h = hi - lo
+    return float(lo[0] - padding * w / 2), float(lo[1] - padding * h / 2), float(w * (1 + padding)), float(h * (1 + padding))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from facerep.backbones.faceapi import NETWORKS, create_faceapi_network
-from facerep.backbones.faceapi._image import pad_to_square, resize_bilinear
+from facerep.backbones.faceapi._image import landmark_box, pad_to_square, resize_bilinear
 from facerep.backbones.faceapi._layers import (
     TfConv,
     TfSeparable,
@@ -72,6 +72,7 @@ def test_resize_and_square_padding_follow_face_api():
         np.testing.assert_allclose(got[i, j], top + (bot - top) * (sy - y0), rtol=1e-6)
     sq, (top, left) = pad_to_square(np.ones((2, 5, 3), np.uint8), centre=True)  # diff 3: round(1.5) = 2 after
     assert sq.shape == (5, 5, 3) and (top, left) == (1, 0) and sq[:, 0, 0].tolist() == [0, 1, 1, 0, 0]
+    assert landmark_box(np.array([[10.0, 20.0], [60.0, 120.0]])) == (5.0, 10.0, 60.0, 120.0)  # + 20 % of w, h
 
 
 @pytest.mark.parametrize("network", NETWORKS.list())
