@@ -1,19 +1,21 @@
-"""Face verification on the real faces of face-api's six demo photos: ``python benchmarks/faceapi_demo_verification.py``.
+"""Face verification on the real faces of face-api's six demo photos.
+
+    python benchmarks/faceapi_demo_verification.py
 
 The photos (``package/demo/sample1..6.jpg`` of ``@vladmandic/face-api@1.7.15``, from facerep's cache: run
-``facerep weights faceapi`` first) show 22 people, three to five per photo, with no identity labels. Two faces in
-one photo are two different people, so:
+``facerep weights faceapi`` first) show 22 people, three to five per photo, with no identity labels. Two faces
+in one photo are two different people, so:
 
 - *different* pairs: two faces of the same photo (31 face pairs; faces of different photos are left out, since
   nobody has checked that they are different people);
-- *same* pairs: two views of one face: face-api's crop (the box of its 68 points grown by 20 %, ``alignedRect``),
-  its mirror image, the 5-point aligned crop (ArcFace template, 10 % margin), and face-api's crop at a quarter
-  of the resolution in grey.
+- *same* pairs: two views of one face: face-api's crop (the box of its 68 points grown by 20 %,
+  ``alignedRect``), its mirror image, the 5-point aligned crop (ArcFace template, 10 % margin), and face-api's
+  crop at a quarter of the resolution in grey.
 
 Each backbone embeds every view (its own input size and normalisation; pooled features, and face-api's 128-d
 descriptor) and pairs are scored by cosine similarity. Metrics as :mod:`facerep.bench.metrics` defines them:
-ROC AUC, verification accuracy (LFW 10-fold best-threshold protocol), TAR at FAR 1e-2. Random-init backbones use
-seed 0. Real faces, but a small and easy protocol (the same photo's pixels on both sides of a same pair).
+ROC AUC, verification accuracy (LFW 10-fold best-threshold protocol), TAR at FAR 1e-2. Random-init backbones
+use seed 0. Real faces, but a small and easy protocol (the same photo's pixels on both sides of a same pair).
 """
 from __future__ import annotations
 
@@ -69,9 +71,9 @@ def views_of_faces() -> tuple[np.ndarray, np.ndarray]:
 
 
 def pairs(photo: np.ndarray, n_views: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(index_i, index_j, same, view pair) over the flattened views [F * n_views], shuffled (seed 0): for each two
-    views (a, b), face f's view a against its own view b (same) and against view b of each other face of its photo
-    (different), so both kinds of pair see the same change of view."""
+    """(index_i, index_j, same, view pair) over the flattened views [F * n_views], shuffled (seed 0): for each
+    two views (a, b), face f's view a against its own view b (same) and against view b of each other face of
+    its photo (different), so both kinds of pair see the same change of view."""
     rows = []
     for k, (a, b) in enumerate(itertools.combinations(range(n_views), 2)):
         for f in range(len(photo)):
@@ -88,7 +90,8 @@ def embed(spec: str, images: np.ndarray, descriptor: bool = False) -> np.ndarray
     model = create_backbone(spec)
     size = model.pretrained_cfg.input_size
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
-    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True,
+                                        align_corners=False)
     with torch.no_grad():
         z = model.predict(model.normalize(x)) if descriptor else model(model.normalize(x))
     return torch.nn.functional.normalize(z.float(), dim=1).numpy()
@@ -104,8 +107,8 @@ def main() -> None:
     flat = views.reshape(-1, *views.shape[2:])
     i, j, same, kind = pairs(photo, views.shape[1])
     combos = [f"{VIEWS[a]} / {VIEWS[b]}" for a, b in itertools.combinations(range(len(VIEWS)), 2)]
-    print(f"{len(photo)} faces on {photo.max() + 1} photos; {same.sum()} same and {(~same).sum()} different pairs "
-          f"over the view pairs: {'; '.join(combos)}")
+    print(f"{len(photo)} faces on {photo.max() + 1} photos; {same.sum()} same and {(~same).sum()} different "
+          f"pairs over the view pairs: {'; '.join(combos)}")
     runs = [(s, False) for s in args.backbones.split(",")]
     if "faceapi:recognition" in args.backbones:
         runs.insert(0, ("faceapi:recognition", True))
@@ -117,7 +120,8 @@ def main() -> None:
         acc, std = M.verification_accuracy(s, same)
         per = " ".join(f"{M.roc_auc(s[kind == k], same[kind == k]):.2f}" for k in range(len(combos)))
         name = f"{spec} ({'descriptor' if desc else 'pooled'})"
-        print(f"{name:<40} {M.roc_auc(s, same):8.3f} {acc:7.3f}±{std:.3f} {M.tar_at_far(s, same, 1e-2):13.3f}   {per}")
+        tar = M.tar_at_far(s, same, 1e-2)
+        print(f"{name:<40} {M.roc_auc(s, same):8.3f} {acc:7.3f}±{std:.3f} {tar:13.3f}   {per}")
     print(f"{time.time() - t0:.0f} s")
 
 

@@ -63,7 +63,8 @@ def backbones_cmd(
     for col in ("backbone", "network", "weights"):
         nets.add_column(col)
     for name, cached in cache_status().items():
-        nets.add_row(f"faceapi:{name}", NETWORKS.entries(name)[0].description, "in cache" if cached else "missing")
+        state = "in cache" if cached else "missing"
+        nets.add_row(f"faceapi:{name}", NETWORKS.entries(name)[0].description, state)
     console.print(nets)
     if pattern:
         import timm

@@ -3,8 +3,9 @@
 Runs the original JavaScript networks of ``@vladmandic/face-api@1.7.15`` in node (TF.js 4.22.0, pure-JS CPU
 backend; ``package.json`` / ``package-lock.json`` here pin every npm package) and stores their outputs in
 ``tests/backbones/faceapi/faceapi_reference.npz``, which ``tests/backbones/faceapi/test_faceapi_reference.py``
-compares the PyTorch ports against. Needs the weights in facerep's cache (``facerep weights faceapi``), node and
-npm (the npm packages are installed into the cache, ``…/faceapi/node-reference``, not into the repository).
+compares the PyTorch ports against. Needs the weights in facerep's cache (``facerep weights faceapi``), node
+and npm (the npm packages are installed into the cache, ``…/faceapi/node-reference``, not into the
+repository).
 
 1. Python decodes the six demo photos (OpenCV) and hands their RGB pixels to node as ``.npy``; node's SSD
    MobileNet v1 (``locateFaces``, min confidence 0.5) finds the faces.
@@ -67,7 +68,8 @@ def node_setup(node_dir: Path) -> None:
 
 
 def run_node(node_dir: Path, work: Path, job: dict) -> dict:
-    job = {"model_dir": str(package_dir() / "model"), "detect": [], "faces": [], **job, "out": str(work / "out.json")}
+    job = {"model_dir": str(package_dir() / "model"), "detect": [], "faces": [], **job,
+           "out": str(work / "out.json")}
     (work / "job.json").write_text(json.dumps(job))
     subprocess.run(["node", "run.mjs", str(work / "job.json")], cwd=node_dir, check=True)
     return json.loads((work / "out.json").read_text())
@@ -92,11 +94,13 @@ def main() -> None:
             for size in (150, 112):
                 crops[f, size] = box_crop(photos[i], tuple(d["box"]), size)
                 np.save(work / f"face{f}_{size}.npy", crops[f, size])
-            jobs.append({"id": str(f), "npy150": str(work / f"face{f}_150.npy"), "npy112": str(work / f"face{f}_112.npy")})
+            jobs.append({"id": str(f), "npy150": str(work / f"face{f}_150.npy"),
+                         "npy112": str(work / f"face{f}_112.npy")})
         res = run_node(args.node_dir, work, {"faces": jobs})
     out = [res["faces"][str(f)] for f in range(len(faces))]
     meta = {"package": "@vladmandic/face-api@1.7.15", "versions": det["versions"], "backend": det["backend"],
-            "made": datetime.date.today().isoformat(), "command": "python benchmarks/faceapi_reference/make_fixture.py",
+            "made": datetime.date.today().isoformat(),
+            "command": "python benchmarks/faceapi_reference/make_fixture.py",
             "photo_sha256": [sha(p) for p in photos], "landmarks_unit": "pixels of the 112 px crop",
             "ssd": {"min_confidence": 0.5, "max_results": 100, "iou_threshold": 0.5}}
     import cv2
@@ -110,8 +114,8 @@ def main() -> None:
         "crop150_sha256": np.array([sha(crops[f, 150]) for f in range(len(faces))]),
         "crop112_sha256": np.array([sha(crops[f, 112]) for f in range(len(faces))]),
         "descriptor": np.array([o["descriptor"] for o in out], np.float32),
-        "landmarks68": np.array([o["landmarks68"] for o in out], np.float32).reshape(-1, 68, 2) * 112,
-        "landmarks68_tiny": np.array([o["landmarks68_tiny"] for o in out], np.float32).reshape(-1, 68, 2) * 112,
+        **{k: np.array([o[k] for o in out], np.float32).reshape(-1, 68, 2) * 112  # pixels of the 112 px crop
+           for k in ("landmarks68", "landmarks68_tiny")},
         "expression": np.array([o["expression"] for o in out], np.float32),
         "age": np.array([o["age"] for o in out], np.float32),
         "gender": np.array([o["gender"] for o in out], np.float32),

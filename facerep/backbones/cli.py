@@ -27,7 +27,7 @@ def weights_cmd(
     source: str | None = typer.Option(None, "--from", metavar="PATH",
                                          help="a downloaded tarball or an unpacked package instead of npm"),
 ) -> None:
-    """Fetch (or take from --from), check and unpack published weights into facerep's cache ($FACEREP_CACHE)."""
+    """Fetch (or take from --from), check and unpack published weights into facerep's cache."""
     from ..cli import console
 
     where = WEIGHTS.get(name)(source)

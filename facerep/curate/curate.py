@@ -88,7 +88,7 @@ def _check_config(out: Path, cfg: CurateConfig) -> None:
     new = config_to_dict(cfg)
     if path.is_file():
         old = json.loads(path.read_text())
-        defaults = config_to_dict(CurateConfig())  # keys added since an old OUT was written take their defaults
+        defaults = config_to_dict(CurateConfig())  # keys newer than an old OUT take their defaults
         diff = [k for k in _IDENTITY_KEYS if old.get(k, defaults[k]) != new.get(k)]
         if diff:
             raise ConfigError(f"{out} was curated with other options ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
@@ -132,7 +132,8 @@ def _face_row(item: Input, frame: int, face: int, det: Detection, image: np.ndar
             "subject": item.rel if item.kind == "video" else ("" if parent == "." else parent),
             "frame": frame, "face": face, "box": det.box.astype(np.float32).tolist(),
             "landmarks": det.landmarks.reshape(-1).astype(np.float32).tolist(), "landmarks_source": det.landmarks_source,
-            "crop_landmarks": crop_lm.reshape(-1).tolist(), **_landmarks68(det, matrix), **q, "crop": rel_crop}
+            "crop_landmarks": crop_lm.reshape(-1).tolist(), **_landmarks68(det, matrix), **q,
+            "crop": rel_crop}
 
 
 def _landmarks68(det: Detection, matrix: np.ndarray) -> dict[str, list[float] | None]:

@@ -21,7 +21,8 @@ class Landmarker(Protocol):
     name: str
 
     def landmarks(self, image: np.ndarray, boxes: list[np.ndarray]) -> list[np.ndarray]:
-        """image [H, W, 3] uint8 RGB, boxes (x0, y0, x1, y1) pixels -> [68, 2] points per box, image pixels."""
+        """image [H, W, 3] uint8 RGB, boxes (x0, y0, x1, y1) pixels -> [68, 2] points per box (image
+        pixels)."""
         ...
 
 

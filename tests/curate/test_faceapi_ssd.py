@@ -1,5 +1,6 @@
-"""`facerep curate --detector faceapi-ssd --landmarker faceapi` on the astronaut (real weights from the cache; the
-detector's boxes equal the original's on the demo photos: tests/backbones/faceapi/test_faceapi_reference.py)."""
+"""`facerep curate --detector faceapi-ssd --landmarker faceapi` on the astronaut (real weights from the cache;
+the detector's boxes equal the original's on the demo photos:
+tests/backbones/faceapi/test_faceapi_reference.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,8 @@ EYES = np.array([[205.0, 102.0], [247.0, 104.0]])  # the astronaut's eyes, as in
 @pytest.fixture(scope="module", autouse=True)
 def weights():
     if not in_cache():
-        pytest.fail("the face-api weights are not in facerep's cache: run `facerep weights faceapi`", pytrace=False)
+        pytest.fail("the face-api weights are not in facerep's cache: run `facerep weights faceapi`",
+                    pytrace=False)
 
 
 def test_ssd_finds_the_astronaut_with_68_points(astronaut):

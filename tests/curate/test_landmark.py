@@ -1,5 +1,5 @@
-"""Landmarkers in curation (a stand-in landmarker; the real face-api one is in test_faceapi_ssd.py): the 68 points
-go into the manifest and the crop is aligned by the 5 points derived from them."""
+"""Landmarkers in curation (a stand-in landmarker; the real face-api one is in test_faceapi_ssd.py): the 68
+points go into the manifest and the crop is aligned by the 5 points derived from them."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +17,8 @@ from facerep.errors import UnknownNameError
 
 
 class BoxLandmarker:
-    """68 points laid out in the box: eyes at 30 % / 70 % of the width, 35 % of the height (one pixel of spread
-    per point), nose tip at the centre, mouth corners at 35 % / 65 %, 75 %."""
+    """68 points laid out in the box: eyes at 30 % / 70 % of the width, 35 % of the height (one pixel of
+    spread per point), nose tip at the centre, mouth corners at 35 % / 65 %, 75 %."""
 
     name = "stand-in"
 
@@ -36,7 +36,8 @@ class BoxLandmarker:
 
 
 def test_refine_takes_the_five_points_from_the_68():
-    det = Detection(box=np.array([0, 0, 100, 100], np.float32), score=0.9, landmarks=np.zeros((5, 2), np.float32))
+    det = Detection(box=np.array([0, 0, 100, 100], np.float32), score=0.9,
+                    landmarks=np.zeros((5, 2), np.float32))
     (got,) = refine(BoxLandmarker(), np.zeros((100, 100, 3), np.uint8), [det])
     assert got.landmarks_source == "stand-in-68" and got.landmarks68.shape == (68, 2)
     np.testing.assert_allclose(got.landmarks, [[30, 35], [70, 35], [50, 55], [35, 75], [65, 75]], atol=1e-4)
@@ -56,4 +57,5 @@ def test_curate_writes_68_points_and_aligns_by_them(tmp_path, astronaut):
     assert np.abs(five_points(crop68)[:2] - template(112)[:2]).max() < 3  # the eyes landed on the template
     curate(tmp_path / "in", tmp_path / "plain", CurateConfig(detector="haar"))
     plain = pd.read_parquet(tmp_path / "plain" / "manifest.parquet").iloc[0]
-    assert plain.landmarks68 is None and plain.crop_landmarks68 is None and plain.landmarks_source != "stand-in-68"
+    assert plain.landmarks68 is None and plain.crop_landmarks68 is None
+    assert plain.landmarks_source != "stand-in-68"

@@ -2,8 +2,9 @@
 landmark nets and the expression net, and the base of a "feature extractor + one fully connected layer" net
 (``src/faceProcessor``).
 
-A dense block (``denseBlock4``; ``denseBlock3`` without ``conv3``) halves the size with its first conv (a plain
-3x3 conv in the first block, a separable one after) and adds every earlier output before each next conv::
+A dense block (``denseBlock4``; ``denseBlock3`` without ``conv3``) halves the size with its first conv (a
+plain 3x3 conv in the first block, a separable one after) and adds every earlier output before each next
+conv::
 
     o1 = relu(conv0(x));  o2 = conv1(o1);  o3 = conv2(relu(o1 + o2));  o4 = conv3(relu(o1 + o2 + o3))
     out = relu(o1 + o2 + o3 + o4)
@@ -46,8 +47,9 @@ class DenseExtractor(nn.Module):
         super().__init__()
         widths = [32, 64, 128, 256][:blocks]
         n_convs = 4 if blocks == 4 else 3
-        self.blocks = nn.ModuleList([DenseBlock(f"dense{i}", 3 if i == 0 else widths[i - 1], w, n_convs, i == 0)
-                                     for i, w in enumerate(widths)])
+        ins = [3, *widths[:-1]]
+        self.blocks = nn.ModuleList([DenseBlock(f"dense{i}", c, w, n_convs, i == 0)
+                                     for i, (c, w) in enumerate(zip(ins, widths))])
         self.width = widths[-1]
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -74,7 +76,8 @@ class DenseNet(FaceApiBackbone):
         self.num_features = self.extractor.width
 
     def forward_features(self, x: torch.Tensor) -> dict[str, Any]:
-        """x: [B, 3, S, S] normalised -> {"pooled": [B, C], "maps": [B, 64, S/4, S/4], … [B, C, S/16 or S/8, …]}."""
+        """x: [B, 3, S, S] normalised -> {"pooled": [B, C], "maps": [[B, 64, S/4, S/4], …, [B, C, S/16 (tiny:
+        S/8), …]]}."""
         maps = self.extractor(x)
         return {"pooled": global_mean(maps[-1]), "maps": maps[1:]}
 

@@ -1,6 +1,6 @@
 """How face-api turns an image tensor into a network input (``NetInput.toBatchTensor``): pad to a square with
-zeros (``padToSquare``), then ``tf.image.resizeBilinear(alignCorners=false, halfPixelCenters=false)`` to the input
-size. The same ops in numpy/PyTorch, so facerep feeds its ports the pixels face-api would.
+zeros (``padToSquare``), then ``tf.image.resizeBilinear(alignCorners=false, halfPixelCenters=false)`` to the
+input size. The same ops in numpy/PyTorch, so facerep feeds its ports the pixels face-api would.
 """
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ def face_input(face: np.ndarray, size: int) -> torch.Tensor:
 
 
 def box_crop(image: np.ndarray, box: tuple[float, float, float, float], size: int) -> np.ndarray:
-    """The face crop facerep's face-api fixture uses: ``box`` (x, y, width, height) rounded to whole pixels and
-    clipped to the image, cut out, padded and resized as face-api does (:func:`face_input`), rounded to uint8.
-    Returns [size, size, 3] uint8."""
+    """The face crop facerep's face-api fixture uses: ``box`` (x, y, width, height) rounded to whole pixels
+    and clipped to the image, cut out, padded and resized as face-api does (:func:`face_input`), rounded to
+    uint8. Returns [size, size, 3] uint8."""
     h, w = image.shape[:2]
     x, y, bw, bh = (float(v) for v in box)
     x0, y0, x1, y1 = max(0, round(x)), max(0, round(y)), min(w, round(x + bw)), min(h, round(y + bh))
@@ -76,9 +76,10 @@ def box_crop(image: np.ndarray, box: tuple[float, float, float, float], size: in
 
 
 def landmark_box(points: np.ndarray, padding: float = 0.2) -> tuple[float, float, float, float]:
-    """face-api's ``alignedRect``: the bounding box of the 68 points [68, 2], grown by ``padding`` x its width and
-    height (half on each side) -> (x, y, width, height). face-api cuts faces there for the recognition, expression
-    and age/gender nets."""
+    """face-api's ``alignedRect``: the bounding box of the 68 points [68, 2], grown by ``padding`` x its width
+    and height (half on each side) -> (x, y, width, height). face-api cuts faces there for the recognition,
+    expression and age/gender nets."""
     lo, hi = np.min(points, 0), np.max(points, 0)
     w, h = hi - lo
-    return float(lo[0] - padding * w / 2), float(lo[1] - padding * h / 2), float(w * (1 + padding)), float(h * (1 + padding))
+    x, y = lo - padding * (hi - lo) / 2
+    return float(x), float(y), float(w * (1 + padding)), float(h * (1 + padding))

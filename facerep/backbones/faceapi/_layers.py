@@ -102,7 +102,8 @@ class TfSeparable(nn.Module):
 
 
 class TfLinear(nn.Module):
-    """``x @ weights + bias`` (weights [in, out] in the file); TF names ``{prefix}/weights``, ``{prefix}/bias``."""
+    """``x @ weights + bias`` (weights [in, out] in the file); TF names ``{prefix}/weights``,
+    ``{prefix}/bias``."""
 
     def __init__(self, prefix: str, c_in: int, c_out: int, bias: bool = True) -> None:
         super().__init__()
@@ -148,16 +149,18 @@ def load_tf_params(module: nn.Module, weights: dict[str, np.ndarray], *, network
     expected = {name for name, _, _ in params}
     extra = sorted(set(weights) - expected - set(unused))
     if extra:
-        raise DataError(f"{len(extra)} tensors that the {network} network does not have, e.g. {extra[:3]}", str(source))
+        raise DataError(f"{len(extra)} tensors that the {network} network does not have, e.g. {extra[:3]}",
+                        str(source))
     for name, param, layout in params:
         if name not in weights:
             raise DataError(f"tensor {name!r} is missing: the {network} network needs it", str(source))
         arr = weights[name]
         want = tf_shape(param, layout)
         if tuple(arr.shape) != want:
-            raise DataError(f"layer {name!r}: the file has shape {list(arr.shape)}, the {network} network expects "
-                            f"{list(want)}", str(source))
-        value = torch.from_numpy(np.ascontiguousarray(arr.transpose(_axes(layout, arr.ndim, False))).astype(np.float32))
+            raise DataError(f"layer {name!r}: the file has shape {list(arr.shape)}, the {network} network "
+                            f"expects {list(want)}", str(source))
+        torch_order = arr.transpose(_axes(layout, arr.ndim, False))
+        value = torch.from_numpy(np.ascontiguousarray(torch_order, np.float32))
         with torch.no_grad():
             param.copy_(value)
 

@@ -1,10 +1,11 @@
 """What every face-api network shares: the backbone base class, its input convention, and which network a
 TF.js weight file belongs to.
 
-face-api feeds its networks RGB tensors in 0..255 and subtracts the per-channel mean ``MEAN_RGB``, then divides
-by 255 (``ops/normalize.ts`` and each net's ``forwardInput``). On facerep's [0, 1] images that is
-``(x - MEAN_RGB / 255) / 1``: ``pretrained_cfg.mean = MEAN_RGB / 255`` and ``std = 1``. Inputs are square: face-api
-pads a face crop to a square with black (centred) and resizes it to the input size (``NetInput.toBatchTensor``).
+face-api feeds its networks RGB tensors in 0..255 and subtracts the per-channel mean ``MEAN_RGB``, then
+divides by 255 (``ops/normalize.ts`` and each net's ``forwardInput``). On facerep's [0, 1] images that is
+``(x - MEAN_RGB / 255) / 1``: ``pretrained_cfg.mean = MEAN_RGB / 255`` and ``std = 1``. Inputs are square:
+face-api pads a face crop to a square with black (centred) and resizes it to the input size
+(``NetInput.toBatchTensor``).
 """
 from __future__ import annotations
 
@@ -56,19 +57,20 @@ class FaceApiBackbone(Backbone):
     def __init__(self, image_size: int | None = None) -> None:
         super().__init__()
         if image_size is not None and image_size < self.min_size:
-            raise ConfigError(f"faceapi:{self.network} takes inputs of at least {self.min_size} px, not {image_size} "
-                              f"(face-api feeds it {self.native_size} px)")
+            raise ConfigError(f"faceapi:{self.network} takes inputs of at least {self.min_size} px, not "
+                              f"{image_size} (face-api feeds it {self.native_size} px)")
         self.arch = f"faceapi:{self.network}"
         self.pretrained_cfg = PretrainedCfg(
-            mean=tuple(m / 255.0 for m in MEAN_RGB), std=(1.0, 1.0, 1.0), input_size=image_size or self.native_size,
-            crop="face-box", margin=0.0,
+            mean=tuple(m / 255.0 for m in MEAN_RGB), std=(1.0, 1.0, 1.0),
+            input_size=image_size or self.native_size, crop="face-box", margin=0.0,
             extra={"faceapi": self.network, "weights": f"{PACKAGE}@{VERSION} model/{self.manifest}",
                    "native_size": self.native_size, "crop_note": CROP_NOTE, "licence": "MIT"})
         self.provenance: dict[str, Any] = {}
 
     @property
     def map_channels(self) -> list[int]:
-        """Channels of each entry of ``maps`` (one forward at the native size: some nets need large inputs)."""
+        """Channels of each entry of ``maps`` (one forward at the native size: some nets need large
+        inputs)."""
         if not hasattr(self, "_map_channels"):
             p = next(self.parameters())
             with torch.no_grad():
@@ -89,8 +91,8 @@ class FaceApiBackbone(Backbone):
 def load_network(module: torch.nn.Module, manifest: str | Path, network: str, stem: str,
                  unused: tuple[str, ...] = ()) -> dict[str, str]:
     """Fill ``module``'s TF layers from a TF.js manifest (+ shards); returns its provenance. A file of another
-    face-api network, a missing or extra tensor or a shape that does not fit raises :class:`DataError` naming the
-    file and the layer."""
+    face-api network, a missing or extra tensor or a shape that does not fit raises :class:`DataError` naming
+    the file and the layer."""
     manifest = Path(manifest)
     weights = load_weights(manifest)
     found = identify(set(weights), {k: v.shape for k, v in weights.items()})

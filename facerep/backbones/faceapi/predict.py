@@ -3,7 +3,7 @@
     from facerep.backbones.faceapi.predict import FaceApi
     api = FaceApi()                      # weights from the cache (`facerep weights faceapi`)
     res = api.analyse(faces)             # faces: face crops, [H, W, 3] uint8 RGB arrays of any size
-    res.descriptor[0] @ res.descriptor[1], res.landmarks68[0], res.expression_labels(), res.age, res.gender_labels()
+    res.descriptor, res.landmarks68, res.expression_labels(), res.age, res.gender_labels()
 
 Each face is padded to a square (black, centred) and resized to the network's input with TF's bilinear resize,
 as face-api does for tensor inputs; landmarks are mapped back to the pixels of each face image as face-api's
@@ -98,4 +98,5 @@ class FaceApi:
     def analyse(self, faces: Sequence[np.ndarray]) -> FaceApiResult:
         """Every original prediction for each face."""
         age, gender = self.age_gender(faces)
-        return FaceApiResult(self.descriptors(faces), self.landmarks(faces), self.expressions(faces), age, gender)
+        return FaceApiResult(self.descriptors(faces), self.landmarks(faces), self.expressions(faces), age,
+                             gender)

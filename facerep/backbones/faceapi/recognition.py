@@ -1,19 +1,19 @@
-"""``faceapi:recognition`` — face-api's face recognition network (``face_recognition_model``): a ResNet-34-like
-residual net derived from dlib's face recognition ResNet, 150 x 150 input, 128-d descriptor (face-api compares
-descriptors by Euclidean distance, 0.6 being its usual threshold).
+"""``faceapi:recognition`` — face-api's face recognition network (``face_recognition_model``): a
+ResNet-34-like residual net derived from dlib's face recognition ResNet, 150 x 150 input, 128-d descriptor
+(face-api compares descriptors by Euclidean distance, 0.6 being its usual threshold).
 
 Written from ``src/faceRecognitionNet/*.ts`` of the package. Each conv layer is conv + bias, then a learned
 per-channel scale and shift (``scale/weights``, ``scale/biases``, dlib's affine layer), then ReLU::
 
     conv32_down   7x7 stride 2 'valid' (32) -> maxPool 3x3 stride 2 'valid'
-    conv32_1..3   residual blocks (two 3x3 'same' convs + identity)                 maps[0]  stride 4
+    conv32_1..3   residual blocks (two 3x3 'same' convs + identity)  maps[0]     stride 4
     conv64_down, conv64_1..3  |  conv128_down, conv128_1..2  |  conv256_down, conv256_1..2
-                                                                                    maps[1..3] strides 8, 16, 32
+                                                             maps[1..3]  strides 8, 16, 32
     conv256_down_out  -> mean over H, W (256, ``pooled``) -> fc 256 x 128, no bias (the descriptor)
 
-A down block's first conv is 3x3 stride 2 'valid'; its shortcut is a 2x2 stride-2 average pool padded with zero
-channels, and where the two differ in size the conv output gets a zero row at the bottom and a zero column
-at the right (``residualDown``).
+A down block's first conv is 3x3 stride 2 'valid'; its shortcut is a 2x2 stride-2 average pool padded with
+zero channels, and where the two differ in size the conv output gets a zero row at the bottom and a zero
+column at the right (``residualDown``).
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ class Residual(nn.Module):
     def __init__(self, prefix: str, c_in: int, c_out: int, down: bool = False) -> None:
         super().__init__()
         self.down = down
-        self.conv1 = ConvScale(f"{prefix}/conv1", c_in, c_out, 3, 2 if down else 1, "valid" if down else "same")
+        stride, padding = (2, "valid") if down else (1, "same")
+        self.conv1 = ConvScale(f"{prefix}/conv1", c_in, c_out, 3, stride, padding)
         self.conv2 = ConvScale(f"{prefix}/conv2", c_out, c_out, 3, relu=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,14 +1,14 @@
-"""face-api's face detector: SSD MobileNet v1 (``ssd_mobilenetv1_model``; ``src/ssdMobilenetv1``), with its box
-decoding and non-maximum suppression, written from the package's TypeScript.
+"""face-api's face detector: SSD MobileNet v1 (``ssd_mobilenetv1_model``; ``src/ssdMobilenetv1``), with its
+box decoding and non-maximum suppression, written from the package's TypeScript.
 
-Input: the image padded to a square at the bottom/right with black, resized to 512 x 512 (TF bilinear), scaled to
-[-1, 1]. MobileNet v1: a 3x3 stride-2 conv, then 13 pairs of (3x3 depthwise conv + batch norm, 1x1 conv), stride 2
-in pairs 2, 4, 6, 12, every conv followed by ReLU6 (``clipByValue(0, 6)``; the 1x1 convs carry their folded
-batch-norm offset). Eight extra convs (1x1, then 3x3 stride 2, four times) shrink the last map to 1 x 1. Six
-box predictors (1x1 convs) read the 32 x 32 map of pair 11 (3 anchors per cell) and the 16, 8, 4, 2, 1 maps (6):
-5118 anchors in all (``Output/extra_dim``). A box decodes as in TF's object detection API (centre offsets / 10,
-log sizes / 5) to (ymin, xmin, ymax, xmax) in the 512 square; the face score is the sigmoid of class 1. Greedy
-NMS keeps a box unless an already kept one overlaps it by IoU > 0.5.
+Input: the image padded to a square at the bottom/right with black, resized to 512 x 512 (TF bilinear), scaled
+to [-1, 1]. MobileNet v1: a 3x3 stride-2 conv, then 13 pairs of (3x3 depthwise conv + batch norm, 1x1 conv),
+stride 2 in pairs 2, 4, 6, 12, every conv followed by ReLU6 (``clipByValue(0, 6)``; the 1x1 convs carry their
+folded batch-norm offset). Eight extra convs (1x1, then 3x3 stride 2, four times) shrink the last map to 1 x
+1. Six box predictors (1x1 convs) read the 32 x 32 map of pair 11 (3 anchors per cell) and the 16, 8, 4, 2, 1
+maps (6): 5118 anchors in all (``Output/extra_dim``). A box decodes as in TF's object detection API (centre
+offsets / 10, log sizes / 5) to (ymin, xmin, ymax, xmax) in the 512 square; the face score is the sigmoid of
+class 1. Greedy NMS keeps a box unless an already kept one overlaps it by IoU > 0.5.
 """
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ from ._net import load_network
 INPUT_SIZE = 512
 BN_EPSILON = 0.0010000000474974513
 DOWN_PAIRS = (2, 4, 6, 12)
-WIDTHS = (64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024)  # pointwise outputs of pairs 1..13
+WIDTHS = (64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024)  # 1x1 outputs of pairs 1..13
 EXTRA = ((256, 1), (512, 3), (128, 1), (256, 3), (128, 1), (256, 3), (64, 1), (128, 3))  # (width, kernel)
-# constants of the exported TF graph (reshape sizes, slices, pre-processing) that face-api does not read either
-UNUSED = ("Postprocessor/Slice/begin", "Postprocessor/Slice/size", "Postprocessor/stack/1", "Preprocessor/mul/x",
-          "Preprocessor/ResizeImage/size", "Preprocessor/sub/y", "concat_1/axis", "Prediction/BoxPredictor_0/stack/3",
-          "Prediction/BoxPredictor_0/stack_1/2", "Prediction/BoxPredictor_0/strided_slice/stack",
+# constants of the exported TF graph (reshape sizes, slices, pre-processing) that face-api does not read
+UNUSED = ("Postprocessor/Slice/begin", "Postprocessor/Slice/size", "Postprocessor/stack/1",
+          "Preprocessor/mul/x", "Preprocessor/ResizeImage/size", "Preprocessor/sub/y", "concat_1/axis",
+          "Prediction/BoxPredictor_0/stack/3", "Prediction/BoxPredictor_0/stack_1/2",
+          "Prediction/BoxPredictor_0/strided_slice/stack",
           "Prediction/BoxPredictor_0/strided_slice/stack_1",
           *(f"Prediction/BoxPredictor_{i}/stack_1/1" for i in range(6)))
 
@@ -75,7 +76,8 @@ class SsdMobilenetV1(nn.Module):
         self.conv0 = _pointwise("MobilenetV1/Conv2d_0_pointwise", 3, 32, 3, 2)
         pairs, c = [], 32
         for i, w in enumerate(WIDTHS, start=1):
-            pairs.append(nn.Sequential(DepthwiseBN(f"MobilenetV1/Conv2d_{i}_depthwise", c, 2 if i in DOWN_PAIRS else 1),
+            stride = 2 if i in DOWN_PAIRS else 1
+            pairs.append(nn.Sequential(DepthwiseBN(f"MobilenetV1/Conv2d_{i}_depthwise", c, stride),
                                        _pointwise(f"MobilenetV1/Conv2d_{i}_pointwise", c, w)))
             c = w
         self.pairs = nn.ModuleList(pairs)
@@ -86,10 +88,11 @@ class SsdMobilenetV1(nn.Module):
         self.extra = nn.ModuleList(extra)
         ins = (512, 1024, 512, 256, 256, 128)
         anchors = (3, 6, 6, 6, 6, 6)
+        heads = list(enumerate(zip(ins, anchors)))
         self.box = nn.ModuleList([TfConv(f"Prediction/BoxPredictor_{i}/BoxEncodingPredictor", c_in, 4 * a, 1,
-                                         names=("weights", "biases")) for i, (c_in, a) in enumerate(zip(ins, anchors))])
+                                         names=("weights", "biases")) for i, (c_in, a) in heads])
         self.cls = nn.ModuleList([TfConv(f"Prediction/BoxPredictor_{i}/ClassPredictor", c_in, 3 * a, 1,
-                                         names=("weights", "biases")) for i, (c_in, a) in enumerate(zip(ins, anchors))])
+                                         names=("weights", "biases")) for i, (c_in, a) in heads])
         self.anchors = nn.Parameter(torch.zeros(1, 5118, 4), requires_grad=False)
 
     def tf_params(self) -> Iterator[tuple[str, nn.Parameter, str]]:
@@ -115,8 +118,8 @@ class SsdMobilenetV1(nn.Module):
 
 
 def decode(anchors: torch.Tensor, enc: torch.Tensor) -> torch.Tensor:
-    """anchors [A, 4] (corners), enc [B, A, 4] (dy, dx, dh, dw encodings) -> boxes [B, A, 4] (ymin, xmin, ymax,
-    xmax): centre + d / 10 * size, half size exp(d / 5) * size / 2 (``outputLayer.ts``)."""
+    """anchors [A, 4] (corners), enc [B, A, 4] (dy, dx, dh, dw encodings) -> boxes [B, A, 4] (ymin, xmin,
+    ymax, xmax): centre + d / 10 * size, half size exp(d / 5) * size / 2 (``outputLayer.ts``)."""
     size = anchors[:, 2:] - anchors[:, :2]
     centre = anchors[:, :2] + size / 2
     half = torch.exp(enc[..., 2:] / 5) * size / 2
@@ -137,8 +140,8 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def nms(boxes: np.ndarray, scores: np.ndarray, max_results: int, iou_threshold: float,
         min_score: float) -> list[int]:
-    """Greedy NMS: boxes above ``min_score`` by falling score (stable), each kept unless a kept box overlaps it
-    by IoU > ``iou_threshold``; at most ``max_results``. Returns indices."""
+    """Greedy NMS: boxes above ``min_score`` by falling score (stable), each kept unless a kept box overlaps
+    it by IoU > ``iou_threshold``; at most ``max_results``. Returns indices."""
     order = sorted((i for i in range(len(scores)) if scores[i] > min_score), key=lambda i: -scores[i])
     keep: list[int] = []
     for i in order:
@@ -160,8 +163,8 @@ class FaceBox:
 class SsdFaceDetector:
     """face-api's ``ssdMobilenetv1.locateFaces`` (min confidence 0.5, at most 100 faces, IoU 0.5)."""
 
-    def __init__(self, weights: str | Path | None = None, *, min_confidence: float = 0.5, max_results: int = 100,
-                 iou_threshold: float = 0.5) -> None:
+    def __init__(self, weights: str | Path | None = None, *, min_confidence: float = 0.5,
+                 max_results: int = 100, iou_threshold: float = 0.5) -> None:
         from .weights import manifest_path
 
         path = Path(weights) if weights is not None else manifest_path(SsdMobilenetV1.manifest)

@@ -33,7 +33,7 @@ QUANT_DTYPES = {"uint8": np.dtype("u1"), "uint16": np.dtype("<u2"), "float16": n
 
 @dataclass(frozen=True)
 class WeightSpec:
-    """One tensor of a manifest: its name, shape, dtype, optional quantization, and its group's shard files."""
+    """One tensor of a manifest: name, shape, dtype, optional quantization, and its group's shard files."""
 
     name: str
     shape: tuple[int, ...]
@@ -54,14 +54,17 @@ class WeightSpec:
 def _spec(raw: Any, index: int, shards: tuple[Path, ...], path: Path) -> WeightSpec:
     """Validate one manifest entry (``index`` counts entries over all groups)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-        raise DataError(f"weight entry {index} has no name (expected an object with name, shape, dtype)", str(path))
+        raise DataError(f"weight entry {index} has no name (expected an object with name, shape, dtype)",
+                        str(path))
     name = raw["name"]
     shape = raw.get("shape")
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
-        raise DataError(f"tensor {name!r}: shape must be a list of non-negative integers, got {shape!r}", str(path))
+        raise DataError(f"tensor {name!r}: shape must be a list of non-negative integers, got {shape!r}",
+                        str(path))
     dtype = raw.get("dtype")
     if dtype not in DTYPES:
-        raise DataError(f"tensor {name!r}: unknown dtype {dtype!r} (supported: {', '.join(DTYPES)})", str(path))
+        raise DataError(f"tensor {name!r}: unknown dtype {dtype!r} (supported: {', '.join(DTYPES)})",
+                        str(path))
     quant = raw.get("quantization")
     if quant is not None:
         qd = quant.get("dtype") if isinstance(quant, dict) else None
@@ -92,13 +95,14 @@ def read_manifest(path: str | Path) -> list[WeightSpec]:
     try:
         groups = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DataError(f"not a JSON weights manifest: {e.msg} (column {e.colno})", str(path), e.lineno) from None
+        raise DataError(f"not a JSON weights manifest: {e.msg} (column {e.colno})", str(path),
+                        e.lineno) from None
     if not isinstance(groups, list) or not groups:
         raise DataError("a weights manifest is a non-empty JSON list of {paths, weights} groups", str(path))
     specs: list[WeightSpec] = []
     seen: set[str] = set()
     for g, group in enumerate(groups):
-        ok = isinstance(group, dict) and isinstance(group.get("paths"), list) and isinstance(group.get("weights"), list)
+        ok = isinstance(group, dict) and all(isinstance(group.get(k), list) for k in ("paths", "weights"))
         if not ok or not all(isinstance(p, str) for p in group["paths"]):
             raise DataError(f"group {g} needs a list of shard 'paths' and a list of 'weights'", str(path))
         shards = tuple(path.parent / p for p in group["paths"])
@@ -166,13 +170,14 @@ def load_weights(manifest: str | Path) -> dict[str, np.ndarray]:
             end = offset + spec.nbytes
             if end > len(data):
                 shard = _shard_at(ends, len(data) - 1 if data else 0)
-                raise DataError(f"truncated: the file ends inside tensor {spec.name!r} (bytes {offset}..{end} of "
-                                f"its group; the shards hold {len(data)})", str(shard))
+                raise DataError(f"truncated: the file ends inside tensor {spec.name!r} (bytes "
+                                f"{offset}..{end} of its group; the shards hold {len(data)})", str(shard))
             out[spec.name] = _decode(spec, data[offset:end])
             offset = end
         if offset != len(data):
-            raise DataError(f"{len(data) - offset} bytes past the last tensor {group[-1].name!r} (the manifest "
-                            f"{manifest.name} declares {offset} bytes): corrupt shard or wrong manifest",
+            raise DataError(f"{len(data) - offset} bytes past the last tensor {group[-1].name!r} (the "
+                            f"manifest {manifest.name} declares {offset} bytes): corrupt shard or wrong "
+                            "manifest",
                             str(ends[-1][0]))
     return out
 
@@ -188,7 +193,8 @@ def write_weights(manifest: str | Path, tensors: dict[str, np.ndarray], *,
     specs, blobs = [], []
     for name, arr in tensors.items():
         arr = np.asarray(arr)
-        dtype = "bool" if arr.dtype == bool else ("int32" if np.issubdtype(arr.dtype, np.integer) else "float32")
+        integer = np.issubdtype(arr.dtype, np.integer)
+        dtype = "bool" if arr.dtype == bool else ("int32" if integer else "float32")
         spec: dict[str, Any] = {"name": name, "shape": list(arr.shape), "dtype": dtype}
         qd = quantize.get(name)
         if qd == "float16":

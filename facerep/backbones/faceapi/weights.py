@@ -31,7 +31,8 @@ from ._net import PACKAGE, VERSION
 TARBALL = f"vladmandic-face-api-{VERSION}.tgz"
 INTEGRITY = "sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw=="
 FILES = {  # path inside the package -> sha256 (from the tarball with the integrity above)
-    "model/age_gender_model-weights_manifest.json": "74b60bf3ebf981bf4e661e9cca3a185614e10b25d797118b62e2a68d3ff2569f",
+    "model/age_gender_model-weights_manifest.json":
+        "74b60bf3ebf981bf4e661e9cca3a185614e10b25d797118b62e2a68d3ff2569f",
     "model/age_gender_model.bin": "49f92bbc0afef2342c4385e4a2b0acb6d7a727c6f0aa539499719a81acf9abaa",
     "model/face_expression_model-weights_manifest.json":
         "5b349c17c7836da506e03422cd6461c74085d8bb2713ad4114647dc5d28174c8",
@@ -41,7 +42,8 @@ FILES = {  # path inside the package -> sha256 (from the tarball with the integr
     "model/face_landmark_68_model.bin": "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b",
     "model/face_landmark_68_tiny_model-weights_manifest.json":
         "9a1a5dd19fd814fd5095c3cb58f8e0d3193b8c5b9a6715b30a69d559aea31ad4",
-    "model/face_landmark_68_tiny_model.bin": "b98e9f2f7da76f8a6dda9741a36ed485b224b889d552de2b2c1bb16217f67bfc",
+    "model/face_landmark_68_tiny_model.bin":
+        "b98e9f2f7da76f8a6dda9741a36ed485b224b889d552de2b2c1bb16217f67bfc",
     "model/face_recognition_model-weights_manifest.json":
         "cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b",
     "model/face_recognition_model.bin": "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589",
@@ -77,8 +79,9 @@ def package_dir(cache: str | Path | None = None) -> Path:
     """The unpacked package in the cache; raises a :class:`FacerepError` saying how to get it if absent."""
     pkg = Path(cache or cache_dir()) / "package"
     if not (pkg / ".complete").is_file():
-        raise FacerepError(f"the face-api weights are not in the cache ({pkg}): run `facerep weights faceapi` "
-                           f"(fetches {PACKAGE}@{VERSION} with npm), or set FACEREP_CACHE to a cache that has them")
+        raise FacerepError(f"the face-api weights are not in the cache ({pkg}): run `facerep weights "
+                           f"faceapi` (fetches {PACKAGE}@{VERSION} with npm), or set FACEREP_CACHE to a "
+                           "cache that has them")
     return pkg
 
 
@@ -107,7 +110,7 @@ def _sha256(path: Path) -> str:
 
 
 def _npm_pack(dest: Path) -> Path:
-    """``npm pack PACKAGE@VERSION`` into ``dest``; clear errors when npm is absent or the registry unreachable."""
+    """``npm pack PACKAGE@VERSION`` into ``dest``; clear errors without npm or the registry."""
     npm = shutil.which("npm")
     if npm is None:
         raise FacerepError(f"npm is not installed (it fetches {PACKAGE}@{VERSION}); install Node.js/npm, or "
@@ -116,13 +119,13 @@ def _npm_pack(dest: Path) -> Path:
     try:
         proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
-        raise FacerepError(f"`npm pack {PACKAGE}@{VERSION}` did not finish in 10 minutes (registry unreachable?); "
-                           + MANUAL) from None
+        raise FacerepError(f"`npm pack {PACKAGE}@{VERSION}` did not finish in 10 minutes (registry "
+                           "unreachable?); " + MANUAL) from None
     tarball = dest / TARBALL
     if proc.returncode != 0 or not tarball.is_file():
         tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])[:400]
-        raise FacerepError(f"`npm pack {PACKAGE}@{VERSION}` failed (exit {proc.returncode}: {tail or 'no output'}); "
-                           "the npm registry may be unreachable. " + MANUAL)
+        raise FacerepError(f"`npm pack {PACKAGE}@{VERSION}` failed (exit {proc.returncode}: "
+                           f"{tail or 'no output'}); the npm registry may be unreachable. " + MANUAL)
     return tarball
 
 
@@ -132,7 +135,7 @@ def _unpack(tarball: Path, dest: Path) -> None:
     try:
         with tarfile.open(tarball, "r:gz") as tar:
             members = [m for m in tar.getmembers() if m.name in wanted and m.isfile()]
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # names are whitelisted anyway
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # names are whitelisted
             tar.extractall(dest, members=members, **safe)
     except (tarfile.TarError, OSError, EOFError) as e:
         raise DataError(f"cannot unpack the tarball ({e})", str(tarball)) from None
@@ -144,7 +147,8 @@ def _check_files(pkg: Path, origin: Path) -> None:
         if not f.is_file():
             raise DataError(f"{rel} is missing: not an unpacked {PACKAGE}@{VERSION}", str(origin))
         if _sha256(f) != digest:
-            raise DataError(f"{rel} differs from the file of {PACKAGE}@{VERSION} (sha256 mismatch)", str(origin))
+            raise DataError(f"{rel} differs from the file of {PACKAGE}@{VERSION} (sha256 mismatch)",
+                            str(origin))
 
 
 def fetch_weights(source: str | Path | None = None, *, cache: str | Path | None = None) -> Path:
@@ -171,14 +175,14 @@ def fetch_weights(source: str | Path | None = None, *, cache: str | Path | None 
             tarball = src if src is not None else _npm_pack(tmp)
             got = sri(tarball)
             if got != INTEGRITY:
-                raise DataError(f"integrity mismatch: not the published {PACKAGE}@{VERSION} tarball (expected "
-                                f"{INTEGRITY}, got {got})", str(tarball))
+                raise DataError(f"integrity mismatch: not the published {PACKAGE}@{VERSION} tarball "
+                                f"(expected {INTEGRITY}, got {got})", str(tarball))
             _unpack(tarball, tmp)
             _check_files(tmp / "package", tarball)
             if tarball != tmp / TARBALL:
                 shutil.copyfile(tarball, tmp / TARBALL)
-        (tmp / "package" / ".complete").write_text(json.dumps({"package": f"{PACKAGE}@{VERSION}",
-                                                               "integrity": INTEGRITY, "from": str(src or "npm")}))
+        stamp = {"package": f"{PACKAGE}@{VERSION}", "integrity": INTEGRITY, "from": str(src or "npm")}
+        (tmp / "package" / ".complete").write_text(json.dumps(stamp))
         _replace(tmp, root)
     return root / "package"
 

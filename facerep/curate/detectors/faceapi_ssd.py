@@ -1,6 +1,7 @@
-"""``faceapi-ssd`` — face-api's SSD MobileNet v1 face detector (weights from `facerep weights faceapi`), ported
-in :mod:`facerep.backbones.faceapi.ssd` (min confidence 0.5, NMS at IoU 0.5). Its 5 landmarks come from face-api's
-68-point net on each box (``landmarks_source="faceapi-68"``), as ``detectAllFaces().withFaceLandmarks()`` does.
+"""``faceapi-ssd`` — face-api's SSD MobileNet v1 face detector (weights from `facerep weights faceapi`),
+ported in :mod:`facerep.backbones.faceapi.ssd` (min confidence 0.5, NMS at IoU 0.5). Its 5 landmarks come from
+face-api's 68-point net on each box (``landmarks_source="faceapi-68"``), as
+``detectAllFaces().withFaceLandmarks()`` does.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class FaceApiSsdDetector:
         for face in self.ssd.detect(image):
             x, y, w, h = face.box
             box = np.array([x, y, x + w, y + h], np.float32)
-            dets.append(Detection(box=box, score=face.score, landmarks=box_landmarks(box), landmarks_source="box-estimate"))
+            dets.append(Detection(box=box, score=face.score, landmarks=box_landmarks(box),
+                                  landmarks_source="box-estimate"))
         return sort_largest_first(refine(self.landmarker, image, dets))
 
 

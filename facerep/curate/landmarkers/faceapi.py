@@ -1,4 +1,4 @@
-"""``faceapi`` — face-api's 68-point landmark net (``faceapi:landmarks68``, weights from `facerep weights faceapi`).
+"""``faceapi`` — face-api's 68-point landmark net (``faceapi:landmarks68``; weights: ``facerep weights``).
 
 As face-api does (``extractFaceTensors`` + ``detectLandmarks``): the detector box is clipped to the image and
 floored to whole pixels, cut out, padded to a square with black (centred) and resized to 112 px; the 68 points
@@ -21,7 +21,7 @@ class FaceApiLandmarker:
         from ...backbones.faceapi.predict import FaceApi
 
         self.api, self.tiny = FaceApi(), tiny
-        self.api.net("landmarks68-tiny" if tiny else "landmarks68")  # weights load now: a missing cache fails here
+        self.api.net("landmarks68-tiny" if tiny else "landmarks68")  # loads now: a missing cache fails here
 
     def landmarks(self, image: np.ndarray, boxes: list[np.ndarray]) -> list[np.ndarray]:
         """image [H, W, 3] uint8 RGB, boxes (x0, y0, x1, y1) -> [68, 2] points per box, image pixels."""

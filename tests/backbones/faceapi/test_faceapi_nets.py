@@ -20,8 +20,10 @@ from facerep.backbones.faceapi.tfjs import write_weights
 from facerep.errors import ConfigError, DataError
 
 
-def tf_conv_nhwc(x: np.ndarray, f: np.ndarray, stride: int, same: bool, depthwise: bool = False) -> np.ndarray:
-    """TensorFlow conv2d / depthwiseConv2d by definition: x [H, W, C], f [k, k, C, O] (depthwise: [k, k, C, 1])."""
+def tf_conv_nhwc(x: np.ndarray, f: np.ndarray, stride: int, same: bool, depthwise: bool = False
+                 ) -> np.ndarray:
+    """TensorFlow conv2d / depthwiseConv2d by definition: x [H, W, C], f [k, k, C, O] (depthwise:
+    [k, k, C, 1])."""
     k = f.shape[0]
     h, w, c = x.shape
     if same:
@@ -53,14 +55,16 @@ def test_conv_and_separable_follow_tensorflow(size, stride):
 
 
 def test_same_padding_puts_the_odd_pixel_last():
-    assert same_padding(112, 3, 2) == (0, 1) and same_padding(7, 3, 2) == (1, 1) and same_padding(8, 3, 1) == (1, 1)
+    assert same_padding(112, 3, 2) == (0, 1) and same_padding(7, 3, 2) == (1, 1)
+    assert same_padding(8, 3, 1) == (1, 1)
     x = -torch.arange(16.0).view(1, 1, 4, 4)  # all negative: a zero pad would win the max
     assert max_pool_same(x, 3, 2)[0, 0].tolist() == [[-0.0, -2.0], [-8.0, -10.0]]
 
 
 def test_resize_and_square_padding_follow_face_api():
     x = torch.tensor([[0.0, 10.0]])
-    assert resize_bilinear(x.view(1, 1, 2), (1, 4)).view(-1).tolist() == [0.0, 5.0, 10.0, 10.0]  # src = i * in / out
+    # source index = i * in / out, no half-pixel offset
+    assert resize_bilinear(x.view(1, 1, 2), (1, 4)).view(-1).tolist() == [0.0, 5.0, 10.0, 10.0]
     img = np.random.default_rng(0).integers(0, 255, (3, 5, 2)).astype(np.float32)
     got = resize_bilinear(torch.from_numpy(img).permute(2, 0, 1), (4, 7)).permute(1, 2, 0).numpy()
     for i, j in [(0, 0), (3, 6), (2, 3), (1, 5)]:
@@ -99,23 +103,25 @@ def test_export_write_load_roundtrip_and_contract(tmp_path, network):
 def test_errors_name_file_layer_and_network(tmp_path):
     torch.manual_seed(0)
     expr = export_tf_params(NETWORKS.get("expression")())
-    write_weights(tmp_path / "e" / "face_expression_model-weights_manifest.json", expr)
-    with pytest.raises(DataError, match=r"face_expression_model-weights_manifest\.json: holds the weights of the "
-                                        r"face-api expression network, not of faceapi:landmarks68"):
-        create_faceapi_network("landmarks68", weights=tmp_path / "e" / "face_expression_model-weights_manifest.json")
+    wrong = write_weights(tmp_path / "e" / "face_expression_model-weights_manifest.json", expr)
+    with pytest.raises(DataError, match=r"face_expression_model-weights_manifest\.json: holds the weights of "
+                                        r"the face-api expression network, not of faceapi:landmarks68"):
+        create_faceapi_network("landmarks68", weights=wrong)
     lm = export_tf_params(NETWORKS.get("landmarks68")())
     bad = dict(lm, **{"dense1/conv1/pointwise_filter": np.zeros((1, 1, 64, 32), np.float32)})
     m = write_weights(tmp_path / "s" / "face_landmark_68_model-weights_manifest.json", bad)
-    with pytest.raises(DataError, match=r"weights_manifest\.json: layer 'dense1/conv1/pointwise_filter': the file "
-                                        r"has shape \[1, 1, 64, 32\], the faceapi:landmarks68 network expects "
-                                        r"\[1, 1, 64, 64\]"):
+    with pytest.raises(DataError, match=r"weights_manifest\.json: layer 'dense1/conv1/pointwise_filter': the "
+                                        r"file has shape \[1, 1, 64, 32\], the faceapi:landmarks68 network "
+                                        r"expects \[1, 1, 64, 64\]"):
         create_faceapi_network("landmarks68", weights=m)
     missing = {k: v for k, v in lm.items() if k != "dense2/conv3/bias"}
     m = write_weights(tmp_path / "m" / "face_landmark_68_model-weights_manifest.json", missing)
-    with pytest.raises(DataError, match="tensor 'dense2/conv3/bias' is missing: the faceapi:landmarks68 network"):
+    with pytest.raises(DataError, match="tensor 'dense2/conv3/bias' is missing: the faceapi:landmarks68"):
         create_faceapi_network("landmarks68", weights=m)
-    m = write_weights(tmp_path / "x" / "face_landmark_68_model-weights_manifest.json", dict(lm, extra=np.zeros(2)))
-    with pytest.raises(DataError, match=r"1 tensors that the faceapi:landmarks68 network does not have, e.g. \['extra'\]"):
+    m = write_weights(tmp_path / "x" / "face_landmark_68_model-weights_manifest.json",
+                      dict(lm, extra=np.zeros(2)))
+    with pytest.raises(DataError, match=r"1 tensors that the faceapi:landmarks68 network does not have, "
+                                        r"e\.g\. \['extra'\]"):
         create_faceapi_network("landmarks68", weights=m)
     with pytest.raises(ConfigError, match="holds no face_recognition_model-weights_manifest.json"):
         create_faceapi_network("recognition", weights=tmp_path / "x")
@@ -125,7 +131,8 @@ def test_quantised_weights_load_and_small_inputs_are_refused(tmp_path):
     torch.manual_seed(0)
     src = NETWORKS.get("landmarks68-tiny")()
     w = export_tf_params(src)
-    write_weights(tmp_path / "face_landmark_68_tiny_model-weights_manifest.json", w, quantize={k: "uint8" for k in w})
+    write_weights(tmp_path / "face_landmark_68_tiny_model-weights_manifest.json", w,
+                  quantize=dict.fromkeys(w, "uint8"))
     loaded = export_tf_params(create_faceapi_network("landmarks68-tiny", weights=tmp_path))
     for name, arr in w.items():  # value = q * scale + min: within half a step of the written value
         assert np.abs(loaded[name] - arr).max() <= (float(np.ptp(arr)) or 1.0) / 255 / 2 + 1e-6, name

@@ -1,7 +1,7 @@
-"""The PyTorch ports reproduce the original JavaScript networks (face-api 1.7.15 on TF.js 4.22.0's CPU backend)
-on the 22 faces of the package's six demo photos: faceapi_reference.npz, made by
-`python benchmarks/faceapi_reference/make_fixture.py`. Tolerances of issue 15: descriptor cosine >= 0.9999,
-landmarks <= 0.25 px at 112 px, probabilities <= 1e-3, age <= 0.05 years."""
+"""The PyTorch ports reproduce the original JavaScript networks (face-api 1.7.15 on TF.js 4.22.0's CPU
+backend) on the 22 faces of the package's six demo photos: faceapi_reference.npz, made by `python
+benchmarks/faceapi_reference/make_fixture.py`. Tolerances of issue 15: descriptor cosine >= 0.9999, landmarks
+<= 0.25 px at 112 px, probabilities <= 1e-3, age <= 0.05 years."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +22,8 @@ def run(spec: str, crops: np.ndarray):
 def test_fixture_is_real(reference):
     meta = reference["meta"]
     assert meta["backend"] == "cpu" and meta["versions"]["tfjs-core"] == "4.22.0"
-    assert len(reference["face_photo"]) == 22 and sorted(set(reference["face_photo"].tolist())) == list(range(6))
+    assert len(reference["face_photo"]) == 22
+    assert sorted(set(reference["face_photo"].tolist())) == list(range(6))
     assert reference["face_score"].min() >= 0.5
 
 

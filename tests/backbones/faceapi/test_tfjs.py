@@ -30,7 +30,8 @@ def test_roundtrip_every_storage(tmp_path):
     assert list(got) == list(tensors)
     np.testing.assert_array_equal(got["a/f32"], tensors["a/f32"])
     span = np.ptp(tensors["b/u8"])
-    assert got["b/u8"].dtype == np.float32 and np.abs(got["b/u8"] - tensors["b/u8"]).max() <= span / 255 / 2 + 1e-6
+    assert got["b/u8"].dtype == np.float32
+    assert np.abs(got["b/u8"] - tensors["b/u8"]).max() <= span / 255 / 2 + 1e-6
     assert np.abs(got["c/u16"] - tensors["c/u16"]).max() <= np.ptp(tensors["c/u16"]) / 65535 / 2 + 1e-6
     np.testing.assert_array_equal(got["d/f16"], tensors["d/f16"].astype(np.float16).astype(np.float32))
     np.testing.assert_array_equal(got["e/i32"], tensors["e/i32"])
@@ -40,9 +41,13 @@ def test_roundtrip_every_storage(tmp_path):
 
 def test_dequantisation_is_q_times_scale_plus_min(tmp_path):
     q = np.array([0, 1, 128, 255], np.uint8)
-    w = [{"name": "x", "shape": [4], "dtype": "float32", "quantization": {"dtype": "uint8", "scale": 0.1, "min": -1.5}},
-         {"name": "n", "shape": [2], "dtype": "int32", "quantization": {"dtype": "uint8", "scale": 0.5, "min": -2}},
-         {"name": "h", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint16", "scale": 2.0, "min": 1}}]
+
+    def spec(name, n, dtype, qd, scale, lo):
+        quant = {"dtype": qd, "scale": scale, "min": lo}
+        return {"name": name, "shape": [n], "dtype": dtype, "quantization": quant}
+
+    w = [spec("x", 4, "float32", "uint8", 0.1, -1.5), spec("n", 2, "int32", "uint8", 0.5, -2),
+         spec("h", 2, "float32", "uint16", 2.0, 1)]
     data = q.tobytes() + np.array([1, 3], np.uint8).tobytes() + np.array([0, 40000], "<u2").tobytes()
     got = load_weights(_manifest(tmp_path, w, data=data))
     np.testing.assert_array_equal(got["x"], (q.astype(np.float64) * 0.1 - 1.5).astype(np.float32))
@@ -51,8 +56,8 @@ def test_dequantisation_is_q_times_scale_plus_min(tmp_path):
 
 
 def test_truncated_bin_names_the_tensor_it_ends_in(tmp_path):
-    w = [{"name": "first", "shape": [4], "dtype": "float32"}, {"name": "second/filters", "shape": [3, 3], "dtype": "float32"},
-         {"name": "third", "shape": [2], "dtype": "float32"}]
+    w = [{"name": name, "shape": shape, "dtype": "float32"}
+         for name, shape in (("first", [4]), ("second/filters", [3, 3]), ("third", [2]))]
     m = _manifest(tmp_path, w, data=b"\0" * (16 + 20))
     with pytest.raises(DataError, match=r"w\.bin: truncated: the file ends inside tensor 'second/filters' "
                                         r"\(bytes 16\.\.52 of its group; the shards hold 36\)"):
@@ -99,7 +104,8 @@ def test_duplicate_missing_and_corrupt_manifests(tmp_path):
     m.write_text(json.dumps({"paths": []}))
     with pytest.raises(DataError, match="non-empty JSON list"):
         load_weights(m)
-    m.write_text(json.dumps([{"paths": ["nowhere.bin"], "weights": [{"name": "a", "shape": [1], "dtype": "float32"}]}]))
+    one = [{"name": "a", "shape": [1], "dtype": "float32"}]
+    m.write_text(json.dumps([{"paths": ["nowhere.bin"], "weights": one}]))
     with pytest.raises(DataError, match=r"nowhere\.bin: cannot read the weights shard nowhere\.bin listed in "
                                         r"bad-weights_manifest\.json"):
         load_weights(m)
