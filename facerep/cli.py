@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "facerep.bench.cli",
     "facerep.curate.cli",
     "facerep.curate.study_cli",
+    "facerep.backbones.cli",
 ]
 
 
@@ -56,6 +57,15 @@ def backbones_cmd(
     for name in list_adapters():
         table.add_row(name, BACKBONES.entries(name)[0].description)
     console.print(table)
+    from .backbones.faceapi import NETWORKS, cache_status
+
+    nets = Table(title="faceapi networks (weights: `facerep weights faceapi`)")
+    for col in ("backbone", "network", "weights"):
+        nets.add_column(col)
+    for name, cached in cache_status().items():
+        state = "in cache" if cached else "missing"
+        nets.add_row(f"faceapi:{name}", NETWORKS.entries(name)[0].description, state)
+    console.print(nets)
     if pattern:
         import timm
 

@@ -229,7 +229,8 @@ class CurateConfig:
     """``facerep curate IN OUT``: detect, align (5-point similarity to the ArcFace-style template), measure
     quality, write crops + a Parquet manifest. ``min_*`` filters drop faces (counted in the summary)."""
 
-    detector: str = "auto"  # auto (mtcnn if facenet-pytorch imports, else haar) | mtcnn | haar
+    detector: str = "auto"  # auto (mtcnn if facenet-pytorch imports, else haar) | mtcnn | haar | faceapi-ssd
+    landmarker: str = "none"  # none | faceapi: 68 points per face into the manifest, crops aligned by them
     size: int = 112  # side of the aligned square crop, pixels
     margin: float = 0.0  # extra border around the template on each side, as a fraction of the crop (0 = ArcFace)
     eye_weight: int = 3  # weight of each eye vs nose/mouth points in the least-squares similarity fit

@@ -100,7 +100,7 @@ def bench_cmd(
     df, result = bench(cfg)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
-    if not cfg.pretrained and ":" in cfg.backbone:
+    if not cfg.pretrained and cfg.backbone.partition(":")[0] in ("timm", "torchvision"):  # others read files
         console.print(f"[yellow]note:[/] {cfg.backbone} has randomly initialised weights (seed {cfg.backbone_seed}); "
                       "pass pretrained=true for its published weights", highlight=False)
     console.print(summary_table(df, skipped=len(result.skipped)))

@@ -10,7 +10,8 @@ from ..config import CurateConfig, RedundancyConfig, SubsetConfig, resolve_confi
 def curate_cmd(
     inp: str = typer.Argument(..., metavar="IN", help="folder of images and videos (recursive), or one file"),
     out: str = typer.Argument(..., metavar="OUT", help="output folder (rerun with the same options to resume)"),
-    detector: str | None = typer.Option(None, help="auto | mtcnn | haar"),
+    detector: str | None = typer.Option(None, help="auto | mtcnn | haar | faceapi-ssd"),
+    landmarker: str | None = typer.Option(None, help="none | faceapi: 68 landmarks per face, align by them"),
     size: int | None = typer.Option(None, help="aligned crop side, pixels"),
     margin: float | None = typer.Option(None, help="extra border per side, fraction of the crop"),
     fps: float | None = typer.Option(None, help="video frames sampled per second (<= 0: every frame)"),
@@ -28,9 +29,10 @@ def curate_cmd(
     from ..cli import console
     from .curate import curate
 
-    cfg = resolve_config(CurateConfig, config, override, detector=detector, size=size, margin=margin, fps=fps,
-                         max_frames=max_frames, max_faces=max_faces, min_size=min_size, min_score=min_score,
-                         min_sharpness=min_sharpness, min_frontal=min_frontal, shards=shards)
+    cfg = resolve_config(CurateConfig, config, override, detector=detector, landmarker=landmarker, size=size,
+                         margin=margin, fps=fps, max_frames=max_frames, max_faces=max_faces,
+                         min_size=min_size, min_score=min_score, min_sharpness=min_sharpness,
+                         min_frontal=min_frontal, shards=shards)
     s = curate(inp, out, cfg)
     console.print(f"curate: {s.inputs} inputs ({s.processed} processed, {s.resumed} already done), {s.frames} "
                   f"frames read, {s.faces} faces in {s.manifest}; {s.frames_without_face} frames without a face; "

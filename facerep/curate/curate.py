@@ -31,8 +31,9 @@ from ..errors import ConfigError, DataError
 from ..io import atomic_write, atomic_write_bytes, atomic_write_text
 from ..progress import track
 from . import quality
-from .align import align_face
+from .align import align_face, apply
 from .detect import Detection, Detector, create_detector
+from .landmark import Landmarker, create_landmarker, refine
 from .walk import Input, Skip, VideoStats, read_frames, walk_inputs
 
 _F32_LIST = pa.list_(pa.float32())
@@ -44,15 +45,17 @@ MANIFEST_SCHEMA = pa.schema([
     ("face", pa.int32()),  # index of the face in its image/frame, largest first
     ("box", _F32_LIST),  # x0, y0, x1, y1 in source pixels
     ("landmarks", _F32_LIST),  # 5 points x, y interleaved, source pixels (ArcFace order)
-    ("landmarks_source", pa.string()),  # detector | eye-cascade | box-estimate
+    ("landmarks_source", pa.string()),  # detector | eye-cascade | box-estimate | faceapi-68
     ("crop_landmarks", _F32_LIST),  # the same 5 points in crop pixels
+    ("landmarks68", _F32_LIST),  # 68 iBUG points x, y interleaved, source pixels (--landmarker); null without
+    ("crop_landmarks68", _F32_LIST),  # the same 68 points in crop pixels
     ("score", pa.float32()), ("face_size", pa.float32()), ("sharpness", pa.float32()), ("frontal", pa.float32()),
     ("crop", pa.string()),  # crop path relative to the manifest's folder
 ])
 # what reading or detecting one bad input may raise; such an input is skipped, the run goes on
 _INPUT_ERRORS = (DataError, OSError, ValueError, RuntimeError, MemoryError, __import__("cv2").error)
-_IDENTITY_KEYS = ("detector", "size", "margin", "eye_weight", "fps", "max_frames", "max_faces", "min_size", "min_score",
-                  "min_sharpness", "min_frontal", "crop_format")
+_IDENTITY_KEYS = ("detector", "landmarker", "size", "margin", "eye_weight", "fps", "max_frames", "max_faces",
+                  "min_size", "min_score", "min_sharpness", "min_frontal", "crop_format")
 
 
 @dataclass
@@ -85,7 +88,8 @@ def _check_config(out: Path, cfg: CurateConfig) -> None:
     new = config_to_dict(cfg)
     if path.is_file():
         old = json.loads(path.read_text())
-        diff = [k for k in _IDENTITY_KEYS if old.get(k) != new.get(k)]
+        defaults = config_to_dict(CurateConfig())  # keys newer than an old OUT take their defaults
+        diff = [k for k in _IDENTITY_KEYS if old.get(k, defaults[k]) != new.get(k)]
         if diff:
             raise ConfigError(f"{out} was curated with other options ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
                               "rerun with the same options to resume, or use a new OUT")
@@ -112,7 +116,7 @@ def _encode(crop: np.ndarray, fmt: str) -> bytes:
 
 def _face_row(item: Input, frame: int, face: int, det: Detection, image: np.ndarray, cfg: CurateConfig,
               out: Path, summary: CurateSummary) -> dict[str, Any] | None:
-    crop, _, crop_lm = align_face(image, det.landmarks, cfg.size, cfg.margin, cfg.eye_weight)
+    crop, matrix, crop_lm = align_face(image, det.landmarks, cfg.size, cfg.margin, cfg.eye_weight)
     q = quality.measure(crop, det.landmarks, det.size, det.score)
     minimums = {"face_size": cfg.min_size, "score": cfg.min_score, "sharpness": cfg.min_sharpness,
                 "frontal": cfg.min_frontal}
@@ -128,10 +132,19 @@ def _face_row(item: Input, frame: int, face: int, det: Detection, image: np.ndar
             "subject": item.rel if item.kind == "video" else ("" if parent == "." else parent),
             "frame": frame, "face": face, "box": det.box.astype(np.float32).tolist(),
             "landmarks": det.landmarks.reshape(-1).astype(np.float32).tolist(), "landmarks_source": det.landmarks_source,
-            "crop_landmarks": crop_lm.reshape(-1).tolist(), **q, "crop": rel_crop}
+            "crop_landmarks": crop_lm.reshape(-1).tolist(), **_landmarks68(det, matrix), **q,
+            "crop": rel_crop}
 
 
-def _process(item: Input, detector: Detector, cfg: CurateConfig, out: Path, summary: CurateSummary) -> list[dict]:
+def _landmarks68(det: Detection, matrix: np.ndarray) -> dict[str, list[float] | None]:
+    if det.landmarks68 is None:
+        return {"landmarks68": None, "crop_landmarks68": None}
+    return {"landmarks68": det.landmarks68.reshape(-1).astype(np.float32).tolist(),
+            "crop_landmarks68": apply(matrix, det.landmarks68).reshape(-1).astype(np.float32).tolist()}
+
+
+def _process(item: Input, detector: Detector, landmarker: Landmarker | None, cfg: CurateConfig, out: Path,
+             summary: CurateSummary) -> list[dict]:
     rows: list[dict[str, Any]] = []
     stats = VideoStats()
     for frame, image in read_frames(item, cfg.fps, cfg.max_frames, stats):
@@ -139,6 +152,8 @@ def _process(item: Input, detector: Detector, cfg: CurateConfig, out: Path, summ
         dets = detector.detect(image)
         if cfg.max_faces > 0:
             dets = dets[:cfg.max_faces]
+        if landmarker is not None:
+            dets = refine(landmarker, image, dets)
         if not dets:
             summary.frames_without_face += 1
         for i, det in enumerate(dets):
@@ -157,7 +172,7 @@ def _write_table(path: Path, rows: list[dict[str, Any]] | pa.Table) -> None:
 
 
 def curate(in_path: str | Path, out_dir: str | Path, cfg: CurateConfig | None = None,
-           detector: Detector | None = None) -> CurateSummary:
+           detector: Detector | None = None, landmarker: Landmarker | None = None) -> CurateSummary:
     """Curate every image and video under ``in_path`` into ``out_dir`` (resumable). Bad inputs are skipped
     and listed in the summary, never raised mid-run."""
     cfg = cfg or CurateConfig()
@@ -181,8 +196,9 @@ def curate(in_path: str | Path, out_dir: str | Path, cfg: CurateConfig | None = 
             summary.resumed += 1
             continue
         detector = detector or create_detector(cfg.detector)
+        landmarker = landmarker or create_landmarker(cfg.landmarker)
         try:
-            rows = _process(item, detector, cfg, out, summary)
+            rows = _process(item, detector, landmarker, cfg, out, summary)
         except _INPUT_ERRORS as e:
             msg = e.message if isinstance(e, DataError) else f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
             summary.skipped.append((item.rel, "unreadable", msg))

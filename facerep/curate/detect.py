@@ -19,12 +19,14 @@ from ..registry import Registry
 @dataclass
 class Detection:
     """One face: ``box`` (x0, y0, x1, y1) pixels, ``score`` in [0, 1], ``landmarks`` [5, 2] pixels,
-    ``landmarks_source`` says where the landmarks came from ("detector", "eye-cascade", "box-estimate")."""
+    ``landmarks_source`` says where the landmarks came from ("detector", "eye-cascade", "box-estimate", or
+    "<landmarker>-68": derived from ``landmarks68`` [68, 2] pixels, set by a landmarker)."""
 
     box: np.ndarray
     score: float
     landmarks: np.ndarray
     landmarks_source: str = "detector"
+    landmarks68: np.ndarray | None = None
 
     @property
     def size(self) -> float:

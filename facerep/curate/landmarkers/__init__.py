@@ -1,0 +1,1 @@
+"""One file per landmarker; each registers itself with ``facerep.curate.landmark.register_landmarker``."""
