@@ -19,7 +19,7 @@ from test_mae import mae_shapes
 from facerep.backbones import create_backbone
 from facerep.backbones.local import save_backbone
 
-Case = Callable[[str, Path], list[str]]  # (adapter, root) -> specs
+Case = Callable[[str, Path], list]  # (adapter, root) -> specs, or (spec, input size) for a net that needs more px
 CASES: dict[str, Case] = {}
 
 
@@ -102,3 +102,12 @@ def _farl(adapter: str, root: Path) -> list[str]:
     root.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": clip_file_state(ref)}, root / "farl.pth")
     return [f"farl:{root / 'farl.pth'}"]
+
+
+@case("faceapi")
+def _faceapi(adapter: str, root: Path) -> list:
+    """The real face-api weights from facerep's cache (`facerep weights faceapi`; missing: a failure that says so)."""
+    from facerep.backbones.faceapi import NETWORKS, in_cache
+
+    assert in_cache(), "the face-api weights are not in facerep's cache: run `facerep weights faceapi`"
+    return [(f"faceapi:{n}", 112 if n == "recognition" else 64) for n in NETWORKS.list()]

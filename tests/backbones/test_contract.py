@@ -34,12 +34,12 @@ def test_adapter_contract(adapter, tmp_path):
     assert adapter in CASES, f"backbone adapter {adapter!r} has no contract case in tests/backbones/contract_cases.py"
     specs = CASES[adapter](adapter, tmp_path)
     assert specs
-    for spec in specs:
-        model = create_backbone(spec, image_size=64)
-        check_contract(model)
-        assert model.pretrained_cfg.input_size == 64, spec
+    for spec, size in (s if isinstance(s, tuple) else (s, 64) for s in specs):
+        model = create_backbone(spec, image_size=size)
+        check_contract(model, size)
+        assert model.pretrained_cfg.input_size == size, spec
         # ``arch`` rebuilds the architecture (facerep output dirs reload through it)
-        rebuilt = create_backbone(model.arch, image_size=64)
+        rebuilt = create_backbone(model.arch, image_size=size)
         assert {k: v.shape for k, v in rebuilt.state_dict().items()} == \
             {k: v.shape for k, v in model.state_dict().items()}, spec
 
