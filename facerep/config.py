@@ -340,7 +340,7 @@ class BenchConfig:
     global_grid: int = 8  # global tasks read pooled + the dense maps pooled to this grid (0 = pooled only)
     align: str = "auto"  # auto: tasks of facial motion (expression, AUs) read 5-point-aligned crops | off: box crops
     align_margin: float = 0.0  # template margin of aligned crops (0 = the ArcFace crop; > 0 shows more context)
-    landmarker: str = "auto"  # 5 alignment points for faces without landmarks: auto (mtcnn if installed) | mtcnn | none
+    landmarker: str = "auto"  # 5 alignment points for faces without landmarks: auto | mtcnn | faceapi | none
     aligned_strides: list[int] = dataclasses.field(default_factory=lambda: [4])  # maps read on aligned crops
     aligned_grid: int = 14  # ... each pooled to this grid (cached so, and read as is by the aligned tasks)
     mirror: bool = True  # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops

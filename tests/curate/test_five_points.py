@@ -35,5 +35,14 @@ def test_points_on_a_tight_real_face_and_the_cache(face, tmp_path):
 def test_landmarker_names():
     assert resolve_landmarker("none") is None
     assert resolve_landmarker("auto") == "mtcnn"  # facenet-pytorch is installed for the tests
-    with pytest.raises(ConfigError, match="not one of auto, mtcnn, none"):
+    with pytest.raises(ConfigError, match="not one of auto, mtcnn, faceapi, none"):
         resolve_landmarker("dlib")
+
+
+def test_faceapi_points_agree_with_mtcnn_on_a_real_face(face, tmp_path):
+    """face-api's 68-point net (its 5 points derived from the 68) and MTCNN place the same eyes, nose and mouth
+    on the astronaut's face within a few pixels of 96."""
+    mtcnn = FivePointFinder("mtcnn", tmp_path)(face)
+    faceapi = FivePointFinder("faceapi", tmp_path)(face)
+    assert faceapi is not None and np.abs(faceapi - mtcnn).max() < 3.0
+    assert resolve_landmarker("faceapi") == "faceapi"
