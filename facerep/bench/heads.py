@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -20,7 +20,17 @@ from torch import nn
 from torch.nn import functional as F
 
 RIDGE_GRID = tuple(10.0 ** k for k in range(-3, 5))  # × mean squared singular value
-CVLoss = Callable[[torch.Tensor, torch.Tensor], float]  # (targets [N, T], held-out predictions [N, T]) -> loss
+class HeldOut(NamedTuple):
+    """A task's held-out criterion of one penalty (:data:`CVLoss`): the ``loss`` and the loss of the predictor that
+    ignores the inputs (``baseline``, e.g. 1 - the majority class's share of the training rows). A penalty must
+    beat ``baseline`` to be chosen over the heaviest shrinkage."""
+
+    loss: float
+    baseline: float = float("inf")
+
+
+# (targets [N, T], held-out predictions [N, T]) -> loss (float), or a HeldOut
+CVLoss = Callable[[torch.Tensor, torch.Tensor], "float | HeldOut"]
 
 
 class Standardize(nn.Module):
@@ -124,17 +134,28 @@ def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.n
     (the block form of the PRESS identity), so no refit is needed. Leaving the 11ᵀ/N term out would be wrong:
     the centred rows sum to zero, so a held-out group is a linear combination of the others. Holding out whole
     identities matters: with several images per person, leave-one-out rewards memorising identities and picks a
-    penalty that is far too small for unseen people."""
+    penalty that is far too small for unseen people.
+
+    A criterion that returns a :class:`HeldOut` with a ``baseline`` (expression: the error of always predicting
+    the majority class) keeps the heaviest shrinkage unless the best penalty beats that baseline. With a few faces
+    per class the held-out estimate is biased against the input-blind predictor itself:
+    holding a face out makes its class the rarer one, so the class prior predicts another class nearly every time
+    (held-out error 0.94 where its real error is 0.78), and a penalty that fitted noise won and predicted noise
+    (accuracy 0.08-0.12 vs 0.22 for the majority class on 18-35 faces without signal)."""
     base = float(s2.mean()) if s2.numel() else 1.0
     blocks = _group_blocks(groups, len(yc))  # the same held-out groups for every penalty
-    errors = {}
+    errors: dict[float, HeldOut] = {}
     for k in RIDGE_GRID:
         held = _held_out_residuals(u, s2, yc, blocks, k * base)
         if loss is None or y is None:
-            errors[k * base] = float((held ** 2).mean())
+            errors[k * base] = HeldOut(float((held ** 2).mean()))
         else:  # held = y - prediction (centring cancels); NaN where y is missing, never scored
-            errors[k * base] = float(loss(y, y - held))
-    return min(errors, key=lambda lam: (errors[lam], -lam))  # ties: the larger penalty
+            value = loss(y, y - held)
+            errors[k * base] = value if isinstance(value, HeldOut) else HeldOut(float(value))
+    best = min(errors, key=lambda lam: (errors[lam].loss, -lam))  # ties: the larger penalty
+    if errors[best].loss >= errors[best].baseline:
+        return max(errors)  # no penalty beats ignoring the inputs: the heaviest shrinkage
+    return best
 
 
 def _held_out_residuals(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blocks: list[torch.Tensor] | None,

@@ -91,7 +91,11 @@ def test_expression_penalty_criterion_is_the_held_out_error_rate():
     task.n, task.va = 3, False
     y = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [float("nan")] * 3])
     pred = torch.tensor([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0], [0.0, 0.2, 0.8], [0.0, 0.0, 1.0]])
-    assert task.cv_loss(y, pred) == pytest.approx(1 / 3)  # one of the three labelled rows wrong; NaN row unscored
+    held = task.cv_loss(y, pred)
+    assert held.loss == pytest.approx(1 / 3)  # one of the three labelled rows wrong; NaN row unscored
+    assert held.baseline == float("inf")  # balanced classes: no majority to fall back on
+    y2 = torch.tensor([[1, 0, 0], [1, 0, 0], [0, 0, 1]])
+    assert task.cv_loss(y2, pred[:3]).baseline == pytest.approx(1 / 3)  # always class 0: one error in three
 
 
 def test_faces_without_landmarks_are_aligned_by_found_points(astronaut_folder, tmp_path):
