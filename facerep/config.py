@@ -213,6 +213,7 @@ class PretrainConfig:
     compile: bool = False
     num_workers: int = 2
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end
+    keep_checkpoints: int = 1  # full checkpoints kept (the latest; each holds the optimizer state: ~3x the weights)
     resume: bool = False
     loggers: list[str] = dataclasses.field(default_factory=lambda: ["csv"])  # csv, tensorboard, wandb
     log_every: int = 10

@@ -81,8 +81,10 @@ def pretrain(
 
 
 def _validate(cfg: PretrainConfig) -> None:
-    if cfg.steps <= 0 or cfg.batch_size <= 0 or cfg.accumulate <= 0:
-        raise ConfigError("steps, batch_size and accumulate must be positive")
+    for flag, value in (("--steps", cfg.steps), ("--batch-size", cfg.batch_size), ("accumulate", cfg.accumulate),
+                        ("keep_checkpoints", cfg.keep_checkpoints)):
+        if value <= 0:
+            raise ConfigError(f"{flag} must be a positive integer, got {value}")
     if cfg.image_size < 16:
         raise ConfigError(f"image_size {cfg.image_size} is too small (>= 16)")
     if cfg.precision not in PRECISIONS:
@@ -191,7 +193,7 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
         sync_batchnorm=cfg.sync_batchnorm and multi and on_gpu,  # torch's SyncBatchNorm is CUDA-only
         use_distributed_sampler=False,
         logger=_loggers(cfg, out),
-        callbacks=[StepCheckpoint(ckpt_dir, cfg.checkpoint_every), *callbacks],
+        callbacks=[StepCheckpoint(ckpt_dir, cfg.checkpoint_every, cfg.keep_checkpoints), *callbacks],
         plugins=[AtomicCheckpointIO()],
         enable_progress_bar=not progress.QUIET,
         enable_model_summary=False,
