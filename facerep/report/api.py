@@ -106,8 +106,9 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         caption = f"mode {mode}, {x_kind} {x:g}"
         table_list.append({"caption": caption, "cells": cells, "best": best, "heads": heads, "dim": dim})
         md += [f"### {caption}", "", tables.markdown_table(cells, best, heads, dim=dim), ""]
-    md += [f"Mean ± 95 % CI over seeds ({ci_note}); **bold** = best backbone; {tables.DIM_MARK} = not better than "
-           "the trivial baseline.", ""]
+    legend = (f"Mean ± 95 % CI over seeds ({ci_note}); **bold** = best backbone; {tables.DIM_MARK} = not better "
+              "than the trivial baseline.")
+    md += [legend, ""]
     scores = tables.normalised_scores(agg)
     summary_uri = None
     if len(backbones) > 1 and not scores.empty:

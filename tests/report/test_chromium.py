@@ -89,8 +89,8 @@ def test_score_table_in_a_narrow_window(tmp_path: Path) -> None:
 
     write_records(make_edge_records(), tmp_path / "run")
     text = make_report([tmp_path / "run"], tmp_path / "report.html").read_text()
-    css = re.search(r"<style>.*?</style>", text, re.S).group(0)
-    table = re.search(r'<div class="scroll"><table class="scores">.*?</table></div>', text, re.S).group(0)
+    css = re.search(r"<style>.*?</style>", text, re.DOTALL).group(0)
+    table = re.search(r'<div class="scroll"><table class="scores">.*?</table></div>', text, re.DOTALL).group(0)
     assert "-0.000" not in table
     page = tmp_path / "table.html"
     page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>{css}</head><body>{table}</body></html>")
