@@ -86,10 +86,13 @@ def formats_cmd(pattern: str = typer.Argument("*", help="glob over format names"
 
 
 @app.callback()
-def _root(quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars")) -> None:
+def _root(quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+          verbose: bool = typer.Option(False, "--verbose", "-v",
+                                       help="also show the banners, tips and warnings of third-party libraries")) -> None:
     from . import progress
 
     progress.QUIET = quiet
+    progress.VERBOSE = verbose
 
 
 _registered = False

@@ -54,4 +54,4 @@ def test_help_shows_config_defaults_and_no_bool_type() -> None:
     assert "<int>" in lines["--image-size"] and "default: (112)" in lines["--image-size"]
     assert "default" not in lines["--skip-bad"]  # a flag: off unless given
     root = run_facerep("--help", columns=200)
-    assert root.returncode == 0 and "<bool>" not in root.stdout
+    assert root.returncode == 0 and "<bool>" not in root.stdout and "--verbose" in root.stdout
