@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import FacerepError
+from .registry import close_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="facerep: pre-train, curate and benchmark facial representations.")
@@ -45,7 +46,7 @@ COMMAND_MODULES: list[str] = [
 
 @app.command("backbones")
 def backbones_cmd(
-    pattern: str | None = typer.Argument(None, help="glob over timm model names, e.g. 'resnet*'"),
+    pattern: str | None = typer.Argument(None, help="a word (resnet: names containing it) or a glob ('resnet*')"),
     check: str | None = typer.Option(None, "--check", metavar="PATH",
                                         help="identify a checkpoint file's layout and the adapter that loads it"),
 ) -> None:
@@ -67,8 +68,14 @@ def backbones_cmd(
     if pattern:
         import timm
 
-        names = timm.list_models(pattern)
-        console.print(f"timm models matching {pattern!r} ({len(names)}): " + ", ".join(f"timm:{n}" for n in names[:200]))
+        glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"  # a bare word: a substring
+        names = timm.list_models(glob)
+        what = f"matching {pattern!r}" if glob == pattern else f"containing {pattern!r}"
+        shown = ", ".join(f"timm:{n}" for n in names[:200]) + (f", … ({len(names) - 200} more)" if len(names) > 200 else "")
+        console.print(f"timm models {what} ({len(names)}): {shown}", highlight=False, soft_wrap=True)
+        if not names:
+            console.print(f"closest names: {', '.join(close_names(pattern.strip('*?'), timm.list_models()))}",
+                          highlight=False)
 
 
 @app.command("formats")

@@ -52,7 +52,32 @@ def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequ
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as e:
         msg = str(e).split("\n")[0]
-        raise ConfigError(f"{cls.__name__}: {msg}") from None
+        key = getattr(e, "full_key", None)
+        where = f"{key}: " if isinstance(key, str) and key and repr(key.split(".")[-1]) not in msg else ""
+        raise ConfigError(f"{cls.__name__}: {where}{msg}{_did_you_mean(cls, key)}") from None
+
+
+def _did_you_mean(cls: type, full_key: Any) -> str:
+    """" (did you mean image_size?)" for an unknown (dotted) key of the dataclass ``cls``, else ""."""
+    import difflib
+
+    if not isinstance(full_key, str) or not full_key:
+        return ""
+    *parents, key = full_key.split(".")
+    for name in parents:  # down to the nested dataclass that holds the key
+        field = {f.name: f for f in dataclasses.fields(cls)}.get(name) if dataclasses.is_dataclass(cls) else None
+        if field is None:
+            return ""
+        cls = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+        cls = cls if isinstance(cls, type) else type(cls)
+    if not dataclasses.is_dataclass(cls):
+        return ""
+    names = [f.name for f in dataclasses.fields(cls)]
+    if key in names:
+        return ""
+    close = difflib.get_close_matches(key, names, n=2, cutoff=0.6)
+    prefix = ".".join(parents) + "." if parents else ""
+    return f" (did you mean {' or '.join(prefix + c for c in close)}?)" if close else ""
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:

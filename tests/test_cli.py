@@ -3,6 +3,7 @@ traceback), whatever copy of click typer runs on; ``--help`` shows defaults and 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,34 @@ def test_help_shows_config_defaults_and_no_bool_type() -> None:
     assert "default" not in lines["--skip-bad"]  # a flag: off unless given
     root = run_facerep("--help", columns=200)
     assert root.returncode == 0 and "<bool>" not in root.stdout and "--verbose" in root.stdout
+
+
+def test_a_bare_word_lists_timm_models_containing_it() -> None:
+    res = run_facerep("backbones", "resnet", columns=200)
+    assert res.returncode == 0, res.stderr
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("timm models"))
+    assert re.match(r"timm models containing 'resnet' \((\d+)\):", line) and "timm:resnet18," in line
+    assert int(re.search(r"\((\d+)\)", line).group(1)) > 50
+
+
+def test_bad_values_name_the_flag_and_suggest(tmp_path: Path) -> None:
+    res = run_facerep("pretrain", "--steps", "-5", "--out", str(tmp_path / "p"))
+    assert res.returncode == 2 and "--steps must be a positive integer, got -5" in res.stderr, res.stderr
+    res = run_facerep("bench", "image_sise=64", "--out", str(tmp_path / "b"))
+    assert res.returncode == 2 and "did you mean image_size?" in res.stderr, res.stderr
+    res = run_facerep("bench", "--backbone", "timm:resnet_nope", "--tasks", "pose", "--out", str(tmp_path / "b"))
+    assert res.returncode == 2 and "similar: resnet18, resnet26, resnet34, resnet50" in res.stderr, res.stderr
+
+
+def test_bench_checks_every_dataset_first_and_says_where_it_writes(tmp_path: Path) -> None:
+    """A bad --data of the last task fails before the first task runs; without --backbone / --out the bench says
+    which backbone it uses and where it writes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "HF_HUB_OFFLINE": "1",
+           "FACEREP_CACHE": str(tmp_path / "cache")}
+    res = subprocess.run([facerep_script(), "bench", "--tasks", "pose,parsing", "--data", "parsing=lapa:/no/such/LaPa"],
+                         check=False, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "data path '/no/such/LaPa' (in 'lapa:/no/such/LaPa') does not exist" in res.stderr
+    assert ("facerep bench: backbone timm:resnet18 (the default; choose with --backbone), tasks pose,parsing; "
+            "writing to runs/bench (the default; choose with --out)") in res.stdout
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "runs").exists()  # nothing was encoded or written

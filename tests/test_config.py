@@ -48,3 +48,17 @@ def test_save_roundtrip(tmp_path):
     p = save_config(cfg, tmp_path / "config.yaml")
     assert yaml.safe_load(p.read_text())["steps"] == 7
     assert resolve_config(Cfg, p) == cfg
+
+
+def test_unknown_key_suggests_the_close_one():
+    from facerep.config import BenchConfig, PretrainConfig
+
+    with pytest.raises(ConfigError, match=r"Key 'image_sise' not in 'BenchConfig' \(did you mean image_size\?\)"):
+        resolve_config(BenchConfig, None, ["image_sise=64"])
+    with pytest.raises(ConfigError, match=r"did you mean swav.n_prototypes\?"):
+        resolve_config(PretrainConfig, None, ["swav.n_prototype=3"])
+    with pytest.raises(ConfigError, match=r"image_size: Value 'abc'"):  # a bad value names its key
+        resolve_config(BenchConfig, None, ["image_size=abc"])
+    with pytest.raises(ConfigError) as e:
+        resolve_config(BenchConfig, None, ["zzz=1"])
+    assert "did you mean" not in str(e.value)

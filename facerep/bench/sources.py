@@ -60,7 +60,10 @@ class Source:
 
 
 def resolve_data(tasks: Sequence[str], data: Any, default: str) -> dict[str, Any]:
-    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source."""
+    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source. Every
+    ``FORMAT:PATH`` spec is checked here (format known, path present, options valid), before any work starts."""
+    from ..data.formats import check_spec
+
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -68,7 +71,10 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str) -> dict[str, Any
     unknown = sorted(set(data) - set(tasks) - {"*"})
     if unknown:
         raise ConfigError(f"--data names task(s) {', '.join(unknown)} that are not run (tasks: {', '.join(tasks)})")
-    return {t: data.get(t, data.get("*", default)) for t in tasks}
+    plan = {t: data.get(t, data.get("*", default)) for t in tasks}
+    for spec in dict.fromkeys(s for s in plan.values() if isinstance(s, str)):
+        check_spec(spec)
+    return plan
 
 
 def source_name(obj: Any) -> str:
