@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install facerep from this clone: the README's Quick start runs it, and so does CI (.ci/run), so the two cannot
-# drift. Usage:
+# Install facerep from this clone: the README's Quick start runs it, and so does CI (.ci/run), so the two
+# cannot drift. Usage:
 #   ./install.sh                 # into the Python environment that is active (or the python3 on PATH)
 #   ./install.sh --venv DIR      # into the virtual environment DIR (made first when it does not exist)
 # PYTHON=python3.12 picks the interpreter; pip's own settings (PIP_NO_CACHE_DIR, PIP_QUIET, …) pass through.
@@ -26,8 +26,8 @@ fi
 "$PY" -m pip install -e ".[dev,detect]"
 # MTCNN face detection (offline weights); --no-deps because its own pins are ancient
 "$PY" -m pip install --no-deps facenet-pytorch
-# --- post-install steps -------------------------------------------------------------------------------------------
-# Steps that need facerep itself installed (e.g. fetching face-trained weights) go here, as "$PY" -m facerep …
-# --- end of post-install steps ------------------------------------------------------------------------------------
+# --- post-install steps ----------------------------------------------------------------------------------
+# Steps that need facerep itself installed (e.g. fetching face-trained weights) go here: "$PY" -m facerep …
+# --- end of post-install steps ---------------------------------------------------------------------------
 "$PY" -m facerep --help >/dev/null
 echo "facerep installed for $PY"

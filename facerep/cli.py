@@ -26,9 +26,9 @@ err_console = Console(stderr=True)
 # the config dataclass behind each command: an option left unset (None) takes that class's default, which
 # ``--help`` shows (so the help never drifts from facerep/config.py)
 COMMAND_CONFIGS: dict[str, str] = {
-    "bench": "BenchConfig", "pretrain": "PretrainConfig", "curate": "CurateConfig", "redundancy": "RedundancyConfig",
-    "subset": "SubsetConfig", "sweep": "SweepConfig", "report": "ReportConfig", "demo": "DemoConfig",
-    "redundancy-study": "RedundancyStudyConfig",
+    "bench": "BenchConfig", "pretrain": "PretrainConfig", "curate": "CurateConfig",
+    "redundancy": "RedundancyConfig", "subset": "SubsetConfig", "sweep": "SweepConfig",
+    "report": "ReportConfig", "demo": "DemoConfig", "redundancy-study": "RedundancyStudyConfig",
 }
 
 COMMAND_MODULES: list[str] = [
@@ -46,7 +46,8 @@ COMMAND_MODULES: list[str] = [
 
 @app.command("backbones")
 def backbones_cmd(
-    pattern: str | None = typer.Argument(None, help="a word (resnet: names containing it) or a glob ('resnet*')"),
+    pattern: str | None = typer.Argument(None, help="a word (resnet: names containing it) or a glob "
+                                                    "('resnet*')"),
     check: str | None = typer.Option(None, "--check", metavar="PATH",
                                         help="identify a checkpoint file's layout and the adapter that loads it"),
 ) -> None:
@@ -71,7 +72,8 @@ def backbones_cmd(
         glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"  # a bare word: a substring
         names = timm.list_models(glob)
         what = f"matching {pattern!r}" if glob == pattern else f"containing {pattern!r}"
-        shown = ", ".join(f"timm:{n}" for n in names[:200]) + (f", … ({len(names) - 200} more)" if len(names) > 200 else "")
+        shown = ", ".join(f"timm:{n}" for n in names[:200])
+        shown += f", … ({len(names) - 200} more)" if len(names) > 200 else ""
         console.print(f"timm models {what} ({len(names)}): {shown}", highlight=False, soft_wrap=True)
         if not names:
             console.print(f"closest names: {', '.join(close_names(pattern.strip('*?'), timm.list_models()))}",
@@ -93,9 +95,11 @@ def formats_cmd(pattern: str = typer.Argument("*", help="glob over format names"
 
 
 @app.callback()
-def _root(quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
-          verbose: bool = typer.Option(False, "--verbose", "-v",
-                                       help="also show the banners, tips and warnings of third-party libraries")) -> None:
+def _root(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="also show the banners, tips and warnings of third-party libraries"),
+) -> None:
     from . import progress
 
     progress.QUIET = quiet
@@ -134,14 +138,16 @@ def _no_value_type(command: Any) -> None:
     except (AttributeError, TypeError):
         pass
     for param in params:
-        if param is not None and getattr(param, "is_flag", False) and not getattr(param, "secondary_opts", None):
+        on_off = getattr(param, "is_flag", False) and not getattr(param, "secondary_opts", None)
+        if param is not None and on_off:
             param.metavar = ""
 
 
 def tidy_help(command: Any) -> None:
-    """``--help`` of the app and every subcommand: flags show no ``<bool>``, and an option whose default is None
-    shows the default of its config field (:data:`COMMAND_CONFIGS`)."""
+    """``--help`` of the app and every subcommand: flags show no ``<bool>``, and an option whose default is
+    None shows the default of its config field (:data:`COMMAND_CONFIGS`)."""
     from . import config
+    from .config import field_default
 
     _no_value_type(command)
     for name, sub in getattr(command, "commands", {}).items():
@@ -150,9 +156,10 @@ def tidy_help(command: Any) -> None:
         fields = {f.name: f for f in dataclasses.fields(cls)} if cls is not None else {}
         for param in sub.params:
             field = fields.get(param.name or "")
-            if field is None or param.default is not None or getattr(param, "param_type_name", "") != "option":
+            is_option = getattr(param, "param_type_name", "") == "option"
+            if field is None or param.default is not None or not is_option:
                 continue
-            default = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+            default = field_default(field)
             text = default_text(default)
             if text and not isinstance(default, bool):
                 param.show_default = text
@@ -162,7 +169,8 @@ def usage_error_types(command: Any) -> tuple[type[BaseException], ...]:
     """The ClickException classes of the click that ``command`` runs on: typer >= 0.29 bundles its own copy
     (``typer._click``), older typers use the ``click`` package; both are caught when present."""
     found: list[type[BaseException]] = []
-    modules = {c.__module__.rpartition(".")[0] for c in type(command).__mro__ if c.__module__.endswith(".core")}
+    cores = [c.__module__ for c in type(command).__mro__ if c.__module__.endswith(".core")]
+    modules = {m.rpartition(".")[0] for m in cores}
     for package in sorted(modules | {"typer._click", "click"}):
         try:
             cls = importlib.import_module(f"{package}.exceptions").ClickException

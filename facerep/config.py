@@ -57,6 +57,11 @@ def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequ
         raise ConfigError(f"{cls.__name__}: {where}{msg}{_did_you_mean(cls, key)}") from None
 
 
+def field_default(field: dataclasses.Field) -> Any:
+    """The default value of a dataclass field (its factory called)."""
+    return field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+
+
 def _did_you_mean(cls: type, full_key: Any) -> str:
     """" (did you mean image_size?)" for an unknown (dotted) key of the dataclass ``cls``, else ""."""
     import difflib
@@ -65,11 +70,11 @@ def _did_you_mean(cls: type, full_key: Any) -> str:
         return ""
     *parents, key = full_key.split(".")
     for name in parents:  # down to the nested dataclass that holds the key
-        field = {f.name: f for f in dataclasses.fields(cls)}.get(name) if dataclasses.is_dataclass(cls) else None
-        if field is None:
+        fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+        if name not in fields:
             return ""
-        cls = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
-        cls = cls if isinstance(cls, type) else type(cls)
+        nested = field_default(fields[name])
+        cls = nested if isinstance(nested, type) else type(nested)
     if not dataclasses.is_dataclass(cls):
         return ""
     names = [f.name for f in dataclasses.fields(cls)]
@@ -238,7 +243,7 @@ class PretrainConfig:
     compile: bool = False
     num_workers: int = 2
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end
-    keep_checkpoints: int = 1  # full checkpoints kept (the latest; each holds the optimizer state: ~3x the weights)
+    keep_checkpoints: int = 1  # full checkpoints kept, the latest (each holds the optimizer: ~3x the weights)
     resume: bool = False
     loggers: list[str] = dataclasses.field(default_factory=lambda: ["csv"])  # csv, tensorboard, wandb
     log_every: int = 10

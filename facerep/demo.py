@@ -20,10 +20,10 @@ from .errors import ConfigError
 from .io import atomic_write_text
 
 RANDOM_PREFIX = "random:"
-# Rates of the demo's work measured on 2 shared CPU cores (2026-12-04, empty feature cache; README): they make the
-# time estimate of the first line ("about N min"), which scales with steps, faces, tasks and seeds.
+# Rates of the demo's work measured on 2 shared CPU cores (2026-12-04, empty feature cache; README): they make
+# the time estimate of the first line ("about N min"), which scales with steps, faces, tasks and seeds.
 PRETRAIN_IMAGES_PER_S = 12.0  # SwAV (2 global + 4 local crops) on timm:resnet18 at 64 px
-BENCH_FACES_PER_S = 40.0  # one backbone: decode, crop and encode the bench faces (box, aligned and mirrored crops)
+BENCH_FACES_PER_S = 40.0  # one backbone: decode, crop, encode the bench faces (box, aligned, mirrored crops)
 SECONDS_PER_CELL = 1.0  # one eval cell's heads on cached features
 
 
@@ -77,18 +77,19 @@ def plan_text(cfg: DemoConfig, quick: bool, cells: list[Any], done: set[str]) ->
                + len(evals) * SECONDS_PER_CELL)
     name = f"facerep demo{' --quick' if quick else ''}"
     if not todo:
-        return f"{name}: every step is finished already (rerun in an empty --out to start over); writing the report"
+        return f"{name}: every step is finished already (an empty --out starts over); writing the report"
     parts = []
     if pretrain:
-        parts.append(f"{cfg.method} pre-training of {cfg.backbone} ({cfg.steps} steps of {cfg.batch_size} synthetic "
-                     f"faces at {cfg.image_size} px)")
+        parts.append(f"{cfg.method} pre-training of {cfg.backbone} ({cfg.steps} steps of {cfg.batch_size} "
+                     f"synthetic faces at {cfg.image_size} px)")
     if evals:
         parts.append(f"the bench of the pre-trained backbone and of random init on {n_tasks} tasks x "
                      f"{len(cfg.seeds)} seeds ({len(evals)} cells, {faces} faces, label fractions "
                      f"{', '.join(f'{f:g}' for f in cfg.fractions)})")
-    resumed = f" (resuming: {len(cells) - len(todo)} of {len(cells)} steps done)" if len(todo) < len(cells) else ""
+    done_n = len(cells) - len(todo)
+    resumed = f" (resuming: {done_n} of {len(cells)} steps done)" if done_n else ""
     minutes = max(0.5, round(seconds / 30) / 2)
-    return (f"{name}: {', then '.join(parts)}{resumed}; about {minutes:g} min on 2 CPU cores, then report.html")
+    return f"{name}: {', then '.join(parts)}{resumed}; about {minutes:g} min on 2 CPU cores, then report.html"
 
 
 def _synth(spec: str) -> Any:
@@ -99,8 +100,8 @@ def _synth(spec: str) -> Any:
 
 def run_demo(out: str | Path, cfg: DemoConfig | None = None, quick: bool = False,
              say: Callable[[str], None] | None = None) -> Path:
-    """Run the demo under ``out``; returns the path of ``report.html``. ``say`` gets the first line (what will run
-    and about how long) before anything runs."""
+    """Run the demo under ``out``; returns the path of ``report.html``. ``say`` gets the first line (what will
+    run and about how long) before anything runs."""
     from .report.api import make_report
     from .sweep.api import run_sweep
     from .sweep.cells import is_done
@@ -133,7 +134,10 @@ def register(app: typer.Typer) -> None:
         from .report.records import read_records
 
         cfg = resolve_config(DemoConfig, config, overrides or [])
-        report = run_demo(out, cfg, quick, say=lambda line: console.print(line, highlight=False, soft_wrap=True))
+        def say(line: str) -> None:
+            console.print(line, highlight=False, soft_wrap=True)
+
+        report = run_demo(out, cfg, quick, say=say)
         effective = apply_quick(cfg) if quick else cfg
         ahead = pretrained_ahead(read_records(out / "records.csv"), f"{effective.method} pre-trained",
                                  RANDOM_PREFIX + effective.backbone)

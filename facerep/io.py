@@ -26,8 +26,8 @@ def current_umask() -> int:
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a partial file. The file gets the
-    permissions a plain write would give it: those of the file it replaces, else 0666 minus the umask (the temp
-    file itself is created 0600)."""
+    permissions a plain write would give it: those of the file it replaces, else 0666 minus the umask (the
+    temp file itself is created 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)

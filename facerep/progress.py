@@ -16,26 +16,35 @@ from typing import Any, TypeVar
 
 from rich import get_console
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TimeRemainingColumn,
+)
 from rich.table import Column
 from rich.text import Text
 
 T = TypeVar("T")
 QUIET = False
 VERBOSE = False
-LIBRARY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "lightning_utilities")
+LIBRARY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning",
+                   "lightning_utilities")
 _STAGES: list[tuple[Progress, TaskID]] = []  # the live display of the running stage and its main bar
 
 
-# widths of the columns after the description: bar, done/total, rate, ETA (elapsed once done), and the 4 spaces
-# between the 5 columns; the description gets the rest of the terminal's width
+# widths of the columns after the description: bar, done/total, rate, ETA (elapsed once done), and the 4
+# spaces between the 5 columns; the description gets the rest of the terminal's width
 BAR, DONE, RATE, TIME = 12, 9, 12, 8
 RESERVED = BAR + DONE + RATE + TIME + 4
 
 
 class DescriptionColumn(ProgressColumn):
-    """The bar's description and its ``info`` field (e.g. the loss), cut with an ellipsis to the width the other
-    columns leave on the terminal (measured at every refresh)."""
+    """The bar's description and its ``info`` field (e.g. the loss), cut with an ellipsis to the width the
+    other columns leave on the terminal (measured at every refresh)."""
 
     def __init__(self, console: Console) -> None:
         super().__init__()
@@ -50,8 +59,8 @@ class DescriptionColumn(ProgressColumn):
 
 
 class RateColumn(ProgressColumn):
-    """Speed in the bar's unit: ``scale`` units per step (e.g. images per optimizer step), per second; a slow bar
-    shows seconds per unit instead."""
+    """Speed in the bar's unit: ``scale`` units per step (e.g. images per optimizer step), per second; a slow
+    bar shows seconds per unit instead."""
 
     def __init__(self) -> None:
         super().__init__(table_column=Column(width=RATE, no_wrap=True, justify="right"))
@@ -73,8 +82,8 @@ def _number(value: float) -> str:
 
 
 def make_progress() -> Progress:
-    """A display with the description (and info), bar, done/total, rate and ETA (elapsed once finished) columns,
-    fitted to the terminal's width."""
+    """A display with the description (and info), bar, done/total, rate and ETA (elapsed once finished)
+    columns, fitted to the terminal's width."""
     console = get_console()
     fixed = {"no_wrap": True, "justify": "right"}
     return Progress(DescriptionColumn(console), BarColumn(bar_width=BAR, table_column=Column(width=BAR)),
@@ -89,18 +98,18 @@ Update = Callable[..., None]
 @contextmanager
 def stage(description: str, total: float | None = None, *, unit: str = "it", scale: float = 1.0,
           completed: float = 0) -> Iterator[Update]:
-    """One live display for a stage of work, with a main bar (starting at ``completed``, e.g. a resumed run's step).
-    Yields ``update(advance=1, **fields)`` (fields: ``description``, ``completed``, ``info`` …). A stage of one
-    item shows its main bar only once done (the item's own bars say more meanwhile). Inside another stage this is
-    a bar of that stage."""
+    """One live display for a stage of work, with a main bar (starting at ``completed``, e.g. a resumed run's
+    step). Yields ``update(advance=1, **fields)`` (fields: ``description``, ``completed``, ``info`` …). A
+    stage of one item shows its main bar only once done (the item's own bars say more meanwhile). Inside
+    another stage this is a bar of that stage."""
     if _STAGES:
         with bar(description, total, unit=unit, scale=scale, completed=completed) as update:
             yield update
         return
     progress = make_progress()
     with progress:
-        task = progress.add_task(description, total=total, completed=completed, unit=unit, scale=scale, info="",
-                                 visible=total != 1)
+        task = progress.add_task(description, total=total, completed=completed, unit=unit, scale=scale,
+                                 info="", visible=total != 1)
         _STAGES.append((progress, task))
         try:
             yield _updater(progress, task)
@@ -157,8 +166,8 @@ def announce(message: str) -> None:
 
 @contextmanager
 def quiet_libraries() -> Iterator[None]:
-    """Unless ``--verbose``: third-party libraries' banners and tips (INFO logs) and warnings are silenced in this
-    block; facerep's own warnings and errors still show."""
+    """Unless ``--verbose``: third-party libraries' banners and tips (INFO logs) and warnings are silenced in
+    this block; facerep's own warnings and errors still show."""
     if VERBOSE:
         yield
         return

@@ -25,9 +25,9 @@ T = TypeVar("T")
 
 
 def close_names(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:
-    """The ``n`` candidates closest to a mistyped ``name``: longest common prefix first (same family: resnet_nope ->
-    resnet*), then near-exact spellings (similarity >= 0.9), then the shortest (the family's plain members: resnet18
-    before resnet50_gn), then difflib's similarity. Case is ignored."""
+    """The ``n`` candidates closest to a mistyped ``name``: longest common prefix first (same family:
+    resnet_nope -> resnet*), then near-exact spellings (similarity >= 0.9), then the shortest (the family's
+    plain members: resnet18 before resnet50_gn), then difflib's similarity. Case is ignored."""
     low = name.lower()
 
     def key(c: str) -> tuple[int, int, int, float, str]:

@@ -71,19 +71,21 @@ def test_bad_values_name_the_flag_and_suggest(tmp_path: Path) -> None:
     assert res.returncode == 2 and "--steps must be a positive integer, got -5" in res.stderr, res.stderr
     res = run_facerep("bench", "image_sise=64", "--out", str(tmp_path / "b"))
     assert res.returncode == 2 and "did you mean image_size?" in res.stderr, res.stderr
-    res = run_facerep("bench", "--backbone", "timm:resnet_nope", "--tasks", "pose", "--out", str(tmp_path / "b"))
+    res = run_facerep("bench", "--backbone", "timm:resnet_nope", "--tasks", "pose", "--out",
+                      str(tmp_path / "b"))
     assert res.returncode == 2 and "similar: resnet18, resnet26, resnet34, resnet50" in res.stderr, res.stderr
 
 
 def test_bench_checks_every_dataset_first_and_says_where_it_writes(tmp_path: Path) -> None:
-    """A bad --data of the last task fails before the first task runs; without --backbone / --out the bench says
-    which backbone it uses and where it writes."""
+    """A bad --data of the last task fails before the first task runs; without --backbone / --out the bench
+    says which backbone it uses and where it writes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "HF_HUB_OFFLINE": "1",
            "FACEREP_CACHE": str(tmp_path / "cache")}
-    res = subprocess.run([facerep_script(), "bench", "--tasks", "pose,parsing", "--data", "parsing=lapa:/no/such/LaPa"],
-                         check=False, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    cmd = [facerep_script(), "bench", "--tasks", "pose,parsing", "--data", "parsing=lapa:/no/such/LaPa"]
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "data path '/no/such/LaPa' (in 'lapa:/no/such/LaPa') does not exist" in res.stderr
-    assert ("facerep bench: backbone timm:resnet18 (the default; choose with --backbone), tasks pose,parsing; "
-            "writing to runs/bench (the default; choose with --out)") in res.stdout
-    assert not (tmp_path / "cache").exists() and not (tmp_path / "runs").exists()  # nothing was encoded or written
+    assert ("facerep bench: backbone timm:resnet18 (the default; choose with --backbone), tasks "
+            "pose,parsing; writing to runs/bench (the default; choose with --out)") in res.stdout
+    # nothing was encoded or written
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "runs").exists()

@@ -37,7 +37,8 @@ def test_first_line_says_what_runs_and_how_long(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(demo_spec(cfg)))
     cells = load_spec(path).cells
     line = plan_text(cfg, True, cells, set())
-    assert line.startswith("facerep demo --quick: swav pre-training of timm:resnet18 (45 steps of 32 synthetic faces")
+    assert line.startswith("facerep demo --quick: swav pre-training of timm:resnet18 (45 steps of 32 "
+                           "synthetic faces")
     assert f"{len(cells) - 1} cells" in line and "8 tasks x 2 seeds" in line
     minutes = float(re.search(r"about ([\d.]+) min", line).group(1))
     full = plan_text(DemoConfig(), False, cells, set())  # more steps and bigger batches: longer

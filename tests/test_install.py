@@ -1,5 +1,5 @@
-"""``install.sh`` is the one install: the README's Quick start and CI (``.ci/run``) both run it, and it installs
-torch first, then facerep with its extras, then facenet-pytorch without its ancient pins."""
+"""``install.sh`` is the one install: the README's Quick start and CI (``.ci/run``) both run it, and it
+installs torch first, then facerep with its extras, then facenet-pytorch without its ancient pins."""
 from __future__ import annotations
 
 import os
@@ -35,7 +35,8 @@ def test_install_script_runs_the_steps_in_order(tmp_path: Path) -> None:
 
 
 def test_install_script_refuses_unknown_arguments() -> None:
-    res = subprocess.run([str(ROOT / "install.sh"), "--bogus"], check=False, capture_output=True, text=True, timeout=60)
+    res = subprocess.run([str(ROOT / "install.sh"), "--bogus"], check=False, capture_output=True, text=True,
+                         timeout=60)
     assert res.returncode == 2 and "--bogus" in res.stderr
 
 
@@ -44,6 +45,7 @@ def test_readme_and_ci_install_with_the_script() -> None:
     assert re.search(r"^\./install\.sh ", ci, re.MULTILINE), "CI must run install.sh"
     assert "pip install" not in ci, "CI must not keep its own copy of the install"
     assert "PIP_NO_CACHE_DIR=1" in ci and "df -h" in ci
-    quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     assert quick.strip().splitlines()[0].startswith("./install.sh"), quick
     assert "pip install" not in quick

@@ -1,5 +1,5 @@
-"""Atomic writes (temp file + rename) give outputs the permissions a plain write would: 0666 minus the umask, or
-those of the file they replace; never the temp file's 0600."""
+"""Atomic writes (temp file + rename) give outputs the permissions a plain write would: 0666 minus the umask,
+or those of the file they replace; never the temp file's 0600."""
 from __future__ import annotations
 
 import os

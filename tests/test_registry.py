@@ -40,7 +40,8 @@ def test_double_registration_refused():
 
 
 def test_close_names_rank_the_family_first():
-    """A mistyped timm name suggests its own family, plain members first (resnet18 / resnet50, not cspresnet50)."""
+    """A mistyped timm name suggests its own family, plain members first (resnet18 / resnet50, not
+    cspresnet50)."""
     import timm
 
     from facerep.registry import close_names
@@ -51,4 +52,5 @@ def test_close_names_rank_the_family_first():
     assert close_names("resnt50", names)[0] == "resnet50"
     assert close_names("convnext_tinny", names)[0] == "convnext_tiny"
     assert close_names("Resnet18", names)[0] == "resnet18"
-    assert close_names("vit_smal_patch16_224", names, n=2) == ["vit_small_patch8_224", "vit_small_patch16_224"]
+    vit = close_names("vit_smal_patch16_224", names, n=2)
+    assert vit == ["vit_small_patch8_224", "vit_small_patch16_224"]

@@ -21,8 +21,8 @@ class TimmBackbone(Backbone):
 
         if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
             close = close_names(name.split(".")[0], timm.list_models())
-            raise ConfigError(f"unknown timm model {name!r}; similar: {', '.join(close)} (list them with: facerep "
-                              f"backbones WORD)")
+            raise ConfigError(f"unknown timm model {name!r}; similar: {', '.join(close)} "
+                              "(list them with: facerep backbones WORD)")
         extra = dict(kwargs)
         if image_size is not None and _is_vit_like(name):
             extra["img_size"] = image_size

@@ -85,8 +85,8 @@ def bench_cmd(
     if shots is not None and fractions is None:
         values["fractions"] = []
     cfg = resolve_config(BenchConfig, config, list(overrides or []), **values)
-    console.print(_plan_line(cfg, default_backbone=backbone is None, default_out=out is None), highlight=False,
-                  soft_wrap=True)
+    plan = _plan_line(cfg, default_backbone=backbone is None, default_out=out is None)
+    console.print(plan, highlight=False, soft_wrap=True)
     df, result = bench(cfg)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)

@@ -60,8 +60,9 @@ class Source:
 
 
 def resolve_data(tasks: Sequence[str], data: Any, default: str) -> dict[str, Any]:
-    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source. Every
-    ``FORMAT:PATH`` spec is checked here (format known, path present, options valid), before any work starts."""
+    """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source.
+    Every ``FORMAT:PATH`` spec is checked here (format known, path present, options valid), before any work
+    starts."""
     from ..data.formats import check_spec
 
     if data is None:

@@ -83,8 +83,9 @@ def pretrain(
 
 
 def _validate(cfg: PretrainConfig) -> None:
-    for flag, value in (("--steps", cfg.steps), ("--batch-size", cfg.batch_size), ("accumulate", cfg.accumulate),
-                        ("keep_checkpoints", cfg.keep_checkpoints)):
+    counts = (("--steps", cfg.steps), ("--batch-size", cfg.batch_size), ("accumulate", cfg.accumulate),
+              ("keep_checkpoints", cfg.keep_checkpoints))
+    for flag, value in counts:
         if value <= 0:
             raise ConfigError(f"{flag} must be a positive integer, got {value}")
     if cfg.image_size < 16:

@@ -13,7 +13,8 @@ from .. import progress
 
 
 class StepProgress(L.Callback):
-    """Shows ``pre-training METHOD`` steps done / ``steps``, ``images_per_step`` × steps per second, and the loss."""
+    """Shows ``pre-training METHOD`` steps done / ``steps``, ``images_per_step`` × steps per second, and the
+    loss."""
 
     def __init__(self, method: str, steps: int, images_per_step: int) -> None:
         self.method, self.steps, self.images_per_step = method, steps, images_per_step
@@ -60,7 +61,9 @@ class StepProgress(L.Callback):
         loss = f", loss {self._losses[0]:.3f} -> {self._losses[-1]:.3f}" if self._losses else ""
         resumed = f" (from step {step0})" if step0 else ""
         steps = f"{done} step{'s' if done != 1 else ''}{resumed}"
-        progress.announce(f"pre-training {self.method}: {steps} in {seconds:.0f} s, {rate:.1f} images/s{loss}")
+        progress.announce(
+            f"pre-training {self.method}: {steps} in {seconds:.0f} s, {rate:.1f} images/s{loss}")
 
-    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule,
+                     exception: BaseException) -> None:
         self._close()

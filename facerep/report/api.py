@@ -48,8 +48,8 @@ def compute_table(df: pd.DataFrame, paths: Sequence[Path]) -> pd.DataFrame:
             pre[label] = pre.get(label, 0.0) + sec
     rows = {b: {"bench": f"{s:.1f}", "pre-training": f"{pre[b]:.1f}" if b in pre else "–",
                 "total": f"{s + pre.get(b, 0.0):.1f}"} for b, s in bench.items()}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["bench", "pre-training", "total"]).rename_axis(
-        "seconds")
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["bench", "pre-training", "total"])
+    return table.rename_axis("seconds")
 
 
 def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bool = False) -> tuple[str, list[str]]:
@@ -106,8 +106,8 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         caption = f"mode {mode}, {x_kind} {x:g}"
         table_list.append({"caption": caption, "cells": cells, "best": best, "heads": heads, "dim": dim})
         md += [f"### {caption}", "", tables.markdown_table(cells, best, heads, dim=dim), ""]
-    legend = (f"Mean ± 95 % CI over seeds ({ci_note}); **bold** = best backbone; {tables.DIM_MARK} = not better "
-              "than the trivial baseline.")
+    legend = (f"Mean ± 95 % CI over seeds ({ci_note}); **bold** = best backbone; {tables.DIM_MARK} = not "
+              "better than the trivial baseline.")
     md += [legend, ""]
     scores = tables.normalised_scores(agg)
     summary_uri = None
@@ -121,14 +121,17 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
     for task in sorted(agg["task"].unique()):
         fig = plots.fewshot_figure(agg, task, backbones, cfg.log_x)
         rows = agg[agg["task"] == task]
-        caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds (n = {int(rows['n_seeds'].min())})"
+        n = int(rows["n_seeds"].min())
+        caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds (n = {n})"
         figures.append((str(task), caption, plots.to_data_uri(fig, cfg.figure_format, cfg.dpi)))
     extra_html, extra_md = sections.build_sections(everything, roots, cfg)
     meta_html, meta_md = _meta_html(roots, df, len(everything) - len(tables.clean_rows(everything)), bool(extra_html))
     real = [b for b in backbones if b != tables.TRIVIAL_LABEL]
     baseline = " (and each task's trivial baseline)" if len(real) < len(backbones) else ""
-    subtitle = (f"{len(real)} backbone{'s' if len(real) != 1 else ''}{baseline} × {agg['task'].nunique()} tasks, from "
-                f"{', '.join(map(str, paths))}; generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    plural = "s" if len(real) != 1 else ""
+    subtitle = (f"{len(real)} backbone{plural}{baseline} × {agg['task'].nunique()} tasks, "
+                f"from {', '.join(map(str, paths))}; generated {when}")
     page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures, meta_html,
                        extra_html, ci_note)
     return page, "\n".join(md + [""] + extra_md + meta_md) + "\n"

@@ -34,7 +34,8 @@ def _table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls
     for name, row in cells.iterrows():
         tds = []
         for col, v in row.items():
-            marks = [c for c, frame in (("best", best), ("dim", dim)) if frame is not None and bool(frame.loc[name, col])]
+            marks = [c for c, frame in (("best", best), ("dim", dim))
+                     if frame is not None and bool(frame.loc[name, col])]
             attr = f' class="{" ".join(marks)}"' if marks else ""
             tds.append(f"<td{attr}>{escape(str(v))}</td>")
         body.append(f"<tr><td>{escape(str(name))}</td>{''.join(tds)}</tr>")
@@ -57,8 +58,8 @@ def frame_table(df: pd.DataFrame, cls: str = "meta", max_rows: int = 50) -> str:
 
 
 def render_page(title: str, subtitle: str, summary_uri: str | None, summary: pd.DataFrame | None,
-                tables: list[dict[str, Any]], figures: list[tuple[str, str, str]], meta_html: str, extra: str = "",
-                ci_note: str = "") -> str:
+                tables: list[dict[str, Any]], figures: list[tuple[str, str, str]], meta_html: str,
+                extra: str = "", ci_note: str = "") -> str:
     """The page. ``tables``: dicts (caption, cells, best, heads, dim); ``figures``: (task, caption, data URI);
     ``extra``: HTML of further sections, placed before the run metadata; ``ci_note``: how wide the CIs are."""
     parts = [f"<h1>{escape(title)}</h1><p class='sub'>{escape(subtitle)}</p>"]
@@ -70,9 +71,9 @@ def render_page(title: str, subtitle: str, summary_uri: str | None, summary: pd.
         parts.append(_table(cells, None, list(cells.columns), "summary",
                             "normalised score per task (1 = best backbone), mean over modes and label budgets"))
     parts.append("<h2>Task × backbone</h2><p class='sub'>Primary metric per task, mean ± 95 % CI half width over "
-                 f"seeds ({escape(ci_note)}); ★ best backbone per column (never the trivial baseline); grey † = not "
-                 "better than the task's trivial baseline (mean shape, majority class …) at the precision shown: "
-                 "that head learnt nothing the baseline does not know.</p>")
+                 f"seeds ({escape(ci_note)}); ★ best backbone per column (never the trivial baseline); "
+                 "grey † = not better than the task's trivial baseline (mean shape, majority class …) at the "
+                 "precision shown: that head learnt nothing the baseline does not know.</p>")
     for i, t in enumerate(tables):
         block = _table(t["cells"], t["best"], t["heads"], "scores", t["caption"], t.get("dim"))
         parts.append(block if i == 0 else f"<details><summary>{escape(t['caption'])}</summary>{block}</details>")

@@ -47,8 +47,8 @@ def sweep_info(root: Path) -> dict[str, Any]:
 
 
 def pretrain_seconds(root: Path) -> dict[str, float]:
-    """Wall seconds of the finished pre-training cells of a sweep directory, by the backbone label its evaluation
-    records carry (a resumed run counts its last session only); {} for other directories."""
+    """Wall seconds of the finished pre-training cells of a sweep directory, by the backbone label its
+    evaluation records carry (a resumed run counts its last session only); {} for other directories."""
     out: dict[str, float] = {}
     for cell_json in sorted(root.glob("cells/*/cell.json")):
         try:

@@ -108,9 +108,9 @@ def ci95(values: np.ndarray) -> tuple[float, float, float, int]:
 
 
 def aggregate(primary: pd.DataFrame, extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x, *extra_keys), and the CI's ends
-    ``ci_low`` / ``ci_high`` (mean ∓ half width) clipped to the values the metric can take (:func:`metric_range`:
-    an F1 band never goes below 0, nor an accuracy's above 1)."""
+    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x, *extra_keys), and the CI's
+    ends ``ci_low`` / ``ci_high`` (mean ∓ half width) clipped to the values the metric can take
+    (:func:`metric_range`: an F1 band never goes below 0, nor an accuracy's above 1)."""
     keys = [*GROUP_KEYS, *extra_keys]
     rows = []
     for key, g in primary.groupby(keys, sort=True):
@@ -135,8 +135,8 @@ def ci_note(agg: pd.DataFrame) -> str:
 
     t = float(stats.t.ppf(0.975, k - 1))
     wide = "; with so few seeds the intervals are wide: run more seeds for tighter ones" if k <= 3 else ""
-    return (f"n = {k} seeds: the 95 % CI half width is t = {t:.1f} × std / √{k} = {t / math.sqrt(k):.1f} × the std "
-            f"across seeds{wide}; bands are clipped to each metric's range")
+    return (f"n = {k} seeds: the 95 % CI half width is t = {t:.1f} × std / √{k} = {t / math.sqrt(k):.1f} × "
+            f"the std across seeds{wide}; bands are clipped to each metric's range")
 
 
 def best_mask(values: pd.Series, direction: str) -> pd.Series:
@@ -148,10 +148,11 @@ def best_mask(values: pd.Series, direction: str) -> pd.Series:
 
 
 def score_table(agg: pd.DataFrame, mode: str, x_kind: str, x: float, digits: int = 3) -> pd.DataFrame:
-    """The aggregated primary metric at one (mode, fraction or shots), as a long frame (backbone, task, metric,
-    direction, mean, ci, n_seeds, best, below_trivial). ``best``: the best *backbone* per task (ties all marked; the
-    trivial baseline is never best). ``below_trivial``: a backbone whose mean, shown with ``digits`` decimals, is not
-    better than the task's trivial baseline (a head that learnt nothing the baseline does not know)."""
+    """The aggregated primary metric at one (mode, fraction or shots), as a long frame (backbone, task,
+    metric, direction, mean, ci, n_seeds, best, below_trivial). ``best``: the best *backbone* per task (ties
+    all marked; the trivial baseline is never best). ``below_trivial``: a backbone whose mean, shown with
+    ``digits`` decimals, is not better than the task's trivial baseline (a head that learnt nothing the
+    baseline does not know)."""
     sel = agg[(agg["mode"] == mode) & (agg["x_kind"] == x_kind) & np.isclose(agg["x"].astype(float), x)].copy()
     sel["best"] = False
     sel["below_trivial"] = False
@@ -236,12 +237,14 @@ DIM_MARK = "†"  # Markdown mark of a score not better than the trivial baselin
 
 def markdown_table(cells: pd.DataFrame, best: pd.DataFrame, heads: list[str], index_name: str = "backbone",
                    dim: pd.DataFrame | None = None) -> str:
-    """A GitHub-flavoured Markdown table; best entries in bold, ``dim`` entries marked with :data:`DIM_MARK`."""
+    """A GitHub-flavoured Markdown table; best entries in bold, ``dim`` entries marked with :data:`DIM_MARK`.
+    """
     lines = ["| " + " | ".join([index_name, *heads]) + " |", "|" + "---|" * (len(heads) + 1)]
     marks = best.reindex(columns=cells.columns).to_numpy(bool)  # positional: the index may repeat
     dims = (dim.reindex(columns=cells.columns).to_numpy(bool) if dim is not None
             else np.zeros(cells.shape, dtype=bool))
     for (name, row), row_best, row_dim in zip(cells.iterrows(), marks, dims):
-        vals = [(f"**{v}**" if b else str(v)) + (f" {DIM_MARK}" if d else "") for v, b, d in zip(row, row_best, row_dim)]
+        vals = [(f"**{v}**" if b else str(v)) + (f" {DIM_MARK}" if d else "")
+                for v, b, d in zip(row, row_best, row_dim)]
         lines.append("| " + " | ".join([str(name), *vals]) + " |")
     return "\n".join(lines)

@@ -31,9 +31,10 @@ def phases(cells: list[Cell]) -> list[list[Cell]]:
 
 
 def stages(cells: list[Cell], out: Path) -> list[tuple[str, list[list[Cell]]]]:
-    """The unfinished cells as stages: ``(kind, batches)`` for each run of consecutive cells of one kind in phase
-    order. A batch is the part of one phase in the stage (its cells are independent), so a stage may span phases:
-    the evaluations of baselines (phase 0) and of pre-trained backbones (phase 1) are one stage."""
+    """The unfinished cells as stages: ``(kind, batches)`` for each run of consecutive cells of one kind in
+    phase order. A batch is the part of one phase in the stage (its cells are independent), so a stage may
+    span phases: the evaluations of baselines (phase 0) and of pre-trained backbones (phase 1) are one stage.
+    """
     out_stages: list[tuple[str, list[list[Cell]]]] = []
     for phase in phases(cells):
         pending = [c for c in phase if not is_done(out, c.id)]

@@ -43,8 +43,8 @@ def check_backbone(spec: str, path: Path, line: int | None) -> None:
 
         if not timm.is_model(arg.split("?")[0]):
             close = ", ".join(close_names(arg.split("?")[0], timm.list_models()))
-            raise UnknownNameError(f"{where(path, line)}: backbone {spec!r}: timm has no model {arg!r}; similar: "
-                                   f"{close} (list them with: facerep backbones WORD)")
+            raise UnknownNameError(f"{where(path, line)}: backbone {spec!r}: timm has no model {arg!r}; "
+                                   f"similar: {close} (list them with: facerep backbones WORD)")
     if prefix == "local" and not Path(arg, "backbone.json").is_file():
         raise DataError(f"backbone directory {arg!r} has no backbone.json", str(path), line)
 

@@ -1,10 +1,9 @@
-"""Executors run a batch of independent cells: ``local`` (sequential, in this process), ``pool`` (a
-process pool) and ``slurm`` (submitit job arrays; ``slurm_cluster: local|debug`` runs them here).
+"""Executors run a batch of independent cells: ``local`` (sequential, in this process), ``pool`` (a process
+pool) and ``slurm`` (submitit job arrays; ``slurm_cluster: local|debug`` runs them here).
 
-Each advances the running progress stage (:func:`facerep.progress.stage`, opened by the sweep) by one per finished
-cell, and returns the number of cells it ran; a failing cell does not stop the others (unless
-``keep_going`` is off) and the failures are raised together at the end, finished cells kept.
-"""
+Each advances the running progress stage (:func:`facerep.progress.stage`, opened by the sweep) by one per
+finished cell, and returns the number of cells it ran; a failing cell does not stop the others (unless
+``keep_going`` is off) and the failures are raised together at the end, finished cells kept."""
 from __future__ import annotations
 
 import importlib

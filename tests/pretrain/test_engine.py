@@ -115,8 +115,8 @@ def test_resume_continues_the_same_trajectory(make_cfg, tmp_path):
 
 @pytest.mark.parametrize("keep", [1, 2])
 def test_only_the_last_checkpoints_are_kept(make_cfg, keep):
-    """``keep_checkpoints`` full checkpoints stay (the latest); the default keeps one (each holds the optimizer
-    state too, ~3x the weights)."""
+    """``keep_checkpoints`` full checkpoints stay (the latest); the default keeps one (each holds the
+    optimizer state too, ~3x the weights)."""
     cfg = make_cfg("simclr", steps=6, checkpoint_every=2, keep_checkpoints=keep)
     assert PretrainConfig().keep_checkpoints == 1
     out = pretrain(cfg, dataset=random_faces(8))

@@ -129,7 +129,8 @@ def test_header_and_compute_time_with_pretraining(tmp_path: Path) -> None:
     write_records(make_edge_records(), out)
     cell = out / "cells" / "abc123"
     cell.mkdir(parents=True)
-    (cell / "cell.json").write_text(json.dumps({"id": "abc123", "kind": "pretrain", "label": "swav pre-trained"}))
+    cell_json = {"id": "abc123", "kind": "pretrain", "label": "swav pre-trained"}
+    (cell / "cell.json").write_text(json.dumps(cell_json))
     (cell / "done").write_text(json.dumps({"id": "abc123", "seconds": 100.0}))
     make_report([out], tmp_path / "r.html")
     page, md = (tmp_path / "r.html").read_text(), (tmp_path / "r.md").read_text()

@@ -1,5 +1,5 @@
-"""Report tables a reader can trust at a glance: CI ends inside each metric's range, the ★ on the best backbone
-(never the trivial baseline), heads that do not beat the trivial baseline flagged, no "-0.000"."""
+"""Report tables a reader can trust at a glance: CI ends inside each metric's range, the ★ on the best
+backbone (never the trivial baseline), heads that do not beat the trivial baseline flagged, no "-0.000"."""
 from __future__ import annotations
 
 import numpy as np
@@ -36,7 +36,7 @@ def test_ci_note_says_two_seeds_are_wide() -> None:
 def test_star_goes_to_the_best_backbone_and_ties_with_trivial_are_flagged() -> None:
     long = tables.score_table(_agg(), "linear", "fraction", 1.0).set_index(["task", "backbone"])
     assert not long.loc[(slice(None), tables.TRIVIAL_LABEL), "best"].any()
-    assert long.loc[("expression", "swav pre-trained"), "best"]  # tied with trivial (0.488): best backbone anyway
+    assert long.loc[("expression", "swav pre-trained"), "best"]  # tied with trivial (0.488): still the best
     assert long.loc[("expression", "swav pre-trained"), "below_trivial"]  # ... but it does not beat trivial
     assert long.loc[("expression", "random init"), "below_trivial"]
     assert not long.loc[("parsing", "random init"), "below_trivial"]  # 0.025 > 0.005
@@ -46,7 +46,8 @@ def test_star_goes_to_the_best_backbone_and_ties_with_trivial_are_flagged() -> N
 
 
 def test_no_negative_zero() -> None:
-    assert tables.number(-1e-9) == "0.000" and tables.number(-0.0004) == "0.000" and tables.number(-0.0006) == "-0.001"
+    assert tables.number(-1e-9) == "0.000" and tables.number(-0.0004) == "0.000"
+    assert tables.number(-0.0006) == "-0.001"
     assert tables.format_value(-1e-9, 1e-10) == "0.000 ± 0.000"
     cells, _, _ = tables.wide_table(tables.score_table(_agg(), "linear", "fraction", 1.0))
     assert not cells.map(lambda v: "-0.000" in v).any().any()

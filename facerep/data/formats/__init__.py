@@ -56,9 +56,9 @@ def load_dataset(spec: str, split: str | None = None) -> FaceDataset:
 
 
 def check_spec(spec: str) -> None:
-    """Fail fast on a dataset spec, reading no sample: the format must be registered (else UnknownNameError with
-    the valid names), a PATH must exist (DataError naming it), options (``k=v``) must parse (the dataset is opened,
-    which is lazy)."""
+    """Fail fast on a dataset spec, reading no sample: the format must be registered (else UnknownNameError
+    with the valid names), a PATH must exist (DataError naming it), options (``k=v``) must parse (the dataset
+    is opened, which is lazy)."""
     name, target = parse_spec(spec)
     get_format(name)
     if target and "=" not in target:

@@ -60,9 +60,10 @@ def caption_height(tile: int) -> int:
     return max(14, tile // 7)
 
 
-def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int], scale: float = 0.4,
-          max_width: int | None = None) -> int:
-    """Draw ``text`` (whole: the font shrinks until it fits ``max_width``); returns the width drawn, pixels."""
+def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[int, int, int],
+          scale: float = 0.4, max_width: int | None = None) -> int:
+    """Draw ``text`` (whole: the font shrinks until it fits ``max_width``); returns the width drawn, pixels.
+    """
     if not text:
         return 0
     while True:
@@ -75,9 +76,9 @@ def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[
 
 
 def legend(info: DatasetInfo, width: int, classes: Sequence[int] | None = None) -> np.ndarray:
-    """[H, width, 3] uint8 band saying what the tiles show: the landmark colours, and the mask classes ``classes``
-    (ids; None: every class of ``info``; background is never blended) with their colour swatches, flowed over as
-    many lines as ``width`` needs."""
+    """[H, width, 3] uint8 band saying what the tiles show: the landmark colours, and the mask classes
+    ``classes`` (ids; None: every class of ``info``; background is never blended) with their colour swatches,
+    flowed over as many lines as ``width`` needs."""
     items: list[tuple[str, tuple[int, int, int] | None]] = []
     if info.landmark_scheme == "68":
         items += [("left tile: landmarks", None), ("subject's right side", (255, 40, 40)),
@@ -95,7 +96,7 @@ def legend(info: DatasetInfo, width: int, classes: Sequence[int] | None = None) 
     for text, colour in items:
         (w, _), _ = cv2.getTextSize(text, FONT, 0.4, 1)
         need = w + (16 if colour is not None else 0) + 12
-        if (colour is None and placed) or x + need > width - pad:  # a heading starts a line; so does a full line
+        if (colour is None and placed) or x + need > width - pad:  # a heading or a full line: a new line
             x, y = pad, y + line_h
         placed.append((text, colour, x, y))
         x += need
