@@ -20,11 +20,14 @@ from .errors import ConfigError
 from .io import atomic_write_text
 
 RANDOM_PREFIX = "random:"
-# Rates of the demo's work measured on 2 shared CPU cores (2026-12-04, empty feature cache; README): they make
-# the time estimate of the first line ("about N min"), which scales with steps, faces, tasks and seeds.
+# Rates of the demo's work on 2 idle CPU cores, for the estimate of its first line ("about N min"), which
+# scales with steps, faces and cells. Measured 2026-12-04 on the quick demo: pre-training 45 x 32 images in
+# 113 s with the cores idle; the bench stage (cold feature cache) took 366 s on cores shared with other jobs,
+# where the same pre-training took 5.8x its idle time: about 63 s idle, split as 0.9 s per cell (heads;
+# warm-cache cells) and the rest for encoding 2 x 256 faces.
 PRETRAIN_IMAGES_PER_S = 12.0  # SwAV (2 global + 4 local crops) on timm:resnet18 at 64 px
-BENCH_FACES_PER_S = 40.0  # one backbone: decode, crop, encode the bench faces (box, aligned, mirrored crops)
-SECONDS_PER_CELL = 1.0  # one eval cell's heads on cached features
+BENCH_FACES_PER_S = 15.0  # one backbone: decode, crop, encode the bench faces (box, aligned, mirrored crops)
+SECONDS_PER_CELL = 0.9  # one eval cell's heads on cached features
 
 
 def apply_quick(cfg: DemoConfig) -> DemoConfig:
@@ -89,7 +92,8 @@ def plan_text(cfg: DemoConfig, quick: bool, cells: list[Any], done: set[str]) ->
     done_n = len(cells) - len(todo)
     resumed = f" (resuming: {done_n} of {len(cells)} steps done)" if done_n else ""
     minutes = max(0.5, round(seconds / 30) / 2)
-    return f"{name}: {', then '.join(parts)}{resumed}; about {minutes:g} min on 2 CPU cores, then report.html"
+    about = f"about {minutes:g} min on 2 idle CPU cores"
+    return f"{name}: {', then '.join(parts)}{resumed}; {about}, then report.html"
 
 
 def _synth(spec: str) -> Any:
