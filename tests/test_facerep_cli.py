@@ -1,4 +1,4 @@
-"""The installed ``facerep`` entry point: usage mistakes print click's short usage message and exit 2 (no
+"""The installed ``facerep`` entry point (facerep/cli.py; a unique file name: tests/ folders are not packages):
 traceback), whatever copy of click typer runs on; ``--help`` shows defaults and no ``<bool>`` value type."""
 from __future__ import annotations
 
