@@ -1,5 +1,7 @@
-"""The installed ``facerep`` entry point (facerep/cli.py; a unique file name: tests/ folders are not packages):
-traceback), whatever copy of click typer runs on; ``--help`` shows defaults and no ``<bool>`` value type."""
+"""The installed ``facerep`` entry point (facerep/cli.py; a file name unique in tests/, whose folders are not
+packages): usage mistakes print click's short usage message and exit 2 (no traceback), whatever copy of click
+typer runs on; ``--help`` shows defaults and no ``<bool>`` value type; look-ups and bad values get clear
+messages."""
 from __future__ import annotations
 
 import os
