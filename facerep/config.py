@@ -82,7 +82,37 @@ def resolve_config(cls: type[T], file: str | Path | None = None, overrides: Sequ
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as e:
         msg = str(e).split("\n")[0]
-        raise ConfigError(f"{cls.__name__}: {msg}") from None
+        key = getattr(e, "full_key", None)
+        where = f"{key}: " if isinstance(key, str) and key and repr(key.split(".")[-1]) not in msg else ""
+        raise ConfigError(f"{cls.__name__}: {where}{msg}{_did_you_mean(cls, key)}") from None
+
+
+def field_default(field: dataclasses.Field) -> Any:
+    """The default value of a dataclass field (its factory called)."""
+    return field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+
+
+def _did_you_mean(cls: type, full_key: Any) -> str:
+    """" (did you mean image_size?)" for an unknown (dotted) key of the dataclass ``cls``, else ""."""
+    import difflib
+
+    if not isinstance(full_key, str) or not full_key:
+        return ""
+    *parents, key = full_key.split(".")
+    for name in parents:  # down to the nested dataclass that holds the key
+        fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+        if name not in fields:
+            return ""
+        nested = field_default(fields[name])
+        cls = nested if isinstance(nested, type) else type(nested)
+    if not dataclasses.is_dataclass(cls):
+        return ""
+    names = [f.name for f in dataclasses.fields(cls)]
+    if key in names:
+        return ""
+    close = difflib.get_close_matches(key, names, n=2, cutoff=0.6)
+    prefix = ".".join(parents) + "." if parents else ""
+    return f" (did you mean {' or '.join(prefix + c for c in close)}?)" if close else ""
 
 
 def _layers(file: str | Path | None, overrides: Sequence[str], values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,6 +244,7 @@ class PretrainConfig:
     compile: bool = False
     num_workers: int = 2
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end
+    keep_checkpoints: int = 1  # full checkpoints kept, the latest (each holds the optimizer: ~3x the weights)
     resume: bool = False
     loggers: list[str] = dataclasses.field(default_factory=lambda: ["csv"])  # csv, tensorboard, wandb
     log_every: int = 10

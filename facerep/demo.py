@@ -7,6 +7,7 @@ sweep machinery, so an interrupted demo resumes where it stopped.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,14 @@ from .errors import ConfigError
 from .io import atomic_write_text
 
 RANDOM_PREFIX = "random:"
+# Rates of the demo's work on 2 idle CPU cores, for the estimate of its first line ("about N min"), which
+# scales with steps, faces and cells. Measured 2026-12-04 on the quick demo: pre-training 45 x 32 images in
+# 113 s with the cores idle; the bench stage (cold feature cache) took 366 s on cores shared with other jobs,
+# where the same pre-training took 5.8x its idle time: about 63 s idle, split as 0.9 s per cell (heads;
+# warm-cache cells) and the rest for encoding 2 x 256 faces.
+PRETRAIN_IMAGES_PER_S = 12.0  # SwAV (2 global + 4 local crops) on timm:resnet18 at 64 px
+BENCH_FACES_PER_S = 15.0  # one backbone: decode, crop, encode the bench faces (box, aligned, mirrored crops)
+SECONDS_PER_CELL = 0.9  # one eval cell's heads on cached features
 
 
 def apply_quick(cfg: DemoConfig) -> DemoConfig:
@@ -59,10 +68,47 @@ def pretrained_ahead(records: pd.DataFrame, pretrained: str, baseline: str) -> d
     return out
 
 
-def run_demo(out: str | Path, cfg: DemoConfig | None = None, quick: bool = False) -> Path:
-    """Run the demo under ``out``; returns the path of ``report.html``."""
+def plan_text(cfg: DemoConfig, quick: bool, cells: list[Any], done: set[str]) -> str:
+    """The demo's first line: what will run (the unfinished cells of its sweep) and about how long."""
+    todo = [c for c in cells if c.id not in done]
+    pretrain = [c for c in todo if c.kind == "pretrain"]
+    evals = [c for c in todo if c.kind == "eval"]
+    n_tasks = len({c.config["task"] for c in cells if c.kind == "eval"})
+    faces = len(_synth(cfg.bench_data))
+    seconds = (len(pretrain) * cfg.steps * cfg.batch_size / PRETRAIN_IMAGES_PER_S
+               + len({str(c.config["backbone"]) for c in evals}) * faces / BENCH_FACES_PER_S
+               + len(evals) * SECONDS_PER_CELL)
+    name = f"facerep demo{' --quick' if quick else ''}"
+    if not todo:
+        return f"{name}: every step is finished already (an empty --out starts over); writing the report"
+    parts = []
+    if pretrain:
+        parts.append(f"{cfg.method} pre-training of {cfg.backbone} ({cfg.steps} steps of {cfg.batch_size} "
+                     f"synthetic faces at {cfg.image_size} px)")
+    if evals:
+        parts.append(f"the bench of the pre-trained backbone and of random init on {n_tasks} tasks x "
+                     f"{len(cfg.seeds)} seeds ({len(evals)} cells, {faces} faces, label fractions "
+                     f"{', '.join(f'{f:g}' for f in cfg.fractions)})")
+    done_n = len(cells) - len(todo)
+    resumed = f" (resuming: {done_n} of {len(cells)} steps done)" if done_n else ""
+    minutes = max(0.5, round(seconds / 30) / 2)
+    about = f"about {minutes:g} min on 2 idle CPU cores"
+    return f"{name}: {', then '.join(parts)}{resumed}; {about}, then report.html"
+
+
+def _synth(spec: str) -> Any:
+    from .data.formats import load_dataset
+
+    return load_dataset(spec)
+
+
+def run_demo(out: str | Path, cfg: DemoConfig | None = None, quick: bool = False,
+             say: Callable[[str], None] | None = None) -> Path:
+    """Run the demo under ``out``; returns the path of ``report.html``. ``say`` gets the first line (what will
+    run and about how long) before anything runs."""
     from .report.api import make_report
     from .sweep.api import run_sweep
+    from .sweep.cells import is_done
     from .sweep.spec import load_spec
 
     cfg = cfg or DemoConfig()
@@ -71,6 +117,8 @@ def run_demo(out: str | Path, cfg: DemoConfig | None = None, quick: bool = False
     spec_path = out / "demo_spec.yaml"
     atomic_write_text(spec_path, yaml.safe_dump(demo_spec(cfg), sort_keys=False))
     spec = load_spec(spec_path)
+    if say is not None:
+        say(plan_text(cfg, quick, spec.cells, {c.id for c in spec.cells if is_done(out, c.id)}))
     run_sweep(spec, out, SweepConfig(executor=cfg.executor, workers=cfg.workers, keep_going=False))
     title = f"facerep demo{' (quick)' if quick else ''}: {cfg.method} pre-training vs random init"
     return make_report([out], out / "report.html", ReportConfig(title=title))
@@ -80,7 +128,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
         out: Path = typer.Option(Path("facerep-demo"), "--out", "-o", help="output dir (rerun to resume)"),
-        quick: bool = typer.Option(False, "--quick", help="smaller data and fewer steps (about 3 minutes)"),
+        quick: bool = typer.Option(False, "--quick", help="smaller data and fewer steps (a few minutes)"),
         config: Path | None = typer.Option(None, "--config", help="DemoConfig YAML"),
         overrides: list[str] | None = typer.Argument(None, help="DemoConfig key=value overrides"),
     ) -> None:
@@ -90,7 +138,10 @@ def register(app: typer.Typer) -> None:
         from .report.records import read_records
 
         cfg = resolve_config(DemoConfig, config, overrides or [])
-        report = run_demo(out, cfg, quick)
+        def say(line: str) -> None:
+            console.print(line, highlight=False, soft_wrap=True)
+
+        report = run_demo(out, cfg, quick, say=say)
         effective = apply_quick(cfg) if quick else cfg
         ahead = pretrained_ahead(read_records(out / "records.csv"), f"{effective.method} pre-trained",
                                  RANDOM_PREFIX + effective.backbone)

@@ -18,13 +18,28 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .errors import UnknownNameError
 
 T = TypeVar("T")
+
+
+def close_names(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:
+    """The ``n`` candidates closest to a mistyped ``name``: longest common prefix first (same family:
+    resnet_nope -> resnet*), then near-exact spellings (similarity >= 0.9), then the shortest (the family's
+    plain members: resnet18 before resnet50_gn), then difflib's similarity. Case is ignored."""
+    low = name.lower()
+
+    def key(c: str) -> tuple[int, int, int, float, str]:
+        ratio = difflib.SequenceMatcher(None, low, c.lower()).ratio()
+        prefix = len(os.path.commonprefix([low, c.lower()]))
+        return -prefix, -int(ratio >= 0.9), len(c) if prefix >= 3 else 0, -ratio, c
+
+    return sorted(candidates, key=key)[:n]
 
 
 @dataclass(frozen=True)

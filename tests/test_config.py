@@ -125,3 +125,18 @@ def test_unknown_option_names_the_key_and_the_extension():
         resolve_config(WithOpts, kind="medium")
     with pytest.raises(ConfigError, match="fasst"):
         resolve_config(WithOpts, overrides=["fasst.depth=3"])
+
+
+def test_unknown_key_suggests_the_close_one():
+    from facerep.config import BenchConfig
+
+    unknown = r"Key 'image_sise' not in 'BenchConfig' \(did you mean image_size\?\)"
+    with pytest.raises(ConfigError, match=unknown):
+        resolve_config(BenchConfig, None, ["image_sise=64"])
+    with pytest.raises(ConfigError, match=r"did you mean inner.lr\?"):  # a nested key
+        resolve_config(Cfg, None, ["inner.lrr=3"])
+    with pytest.raises(ConfigError, match=r"image_size: Value 'abc'"):  # a bad value names its key
+        resolve_config(BenchConfig, None, ["image_size=abc"])
+    with pytest.raises(ConfigError) as e:
+        resolve_config(BenchConfig, None, ["zzz=1"])
+    assert "did you mean" not in str(e.value)

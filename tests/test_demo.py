@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from facerep.config import DemoConfig
-from facerep.demo import RANDOM_PREFIX, apply_quick, demo_spec, pretrained_ahead
+from facerep.demo import RANDOM_PREFIX, apply_quick, demo_spec, plan_text, pretrained_ahead
 from facerep.errors import ConfigError
 from facerep.report.records import read_records
 from facerep.report.tasks import all_tasks
@@ -29,6 +29,24 @@ def test_demo_spec_is_a_valid_sweep(tmp_path: Path, quick: bool) -> None:
     assert len(spec.cells) == 1 + 2 * n_tasks * len(cfg.seeds)
     assert cfg.fractions == [0.05, 0.2, 1.0]
     assert all(c.config["fractions"] == [0.05, 0.2, 1.0] for c in spec.cells if c.kind == "eval")
+
+
+def test_first_line_says_what_runs_and_how_long(tmp_path: Path) -> None:
+    cfg = apply_quick(DemoConfig())
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(demo_spec(cfg)))
+    cells = load_spec(path).cells
+    line = plan_text(cfg, True, cells, set())
+    assert line.startswith("facerep demo --quick: swav pre-training of timm:resnet18 (45 steps of 32 "
+                           "synthetic faces")
+    assert f"{len(cells) - 1} cells" in line and "8 tasks x 2 seeds" in line
+    minutes = float(re.search(r"about ([\d.]+) min", line).group(1))
+    full = plan_text(DemoConfig(), False, cells, set())  # more steps and bigger batches: longer
+    assert 0.5 <= minutes < float(re.search(r"about ([\d.]+) min", full).group(1))
+    pre = next(c.id for c in cells if c.kind == "pretrain")
+    resumed = plan_text(cfg, True, cells, {pre})
+    assert "pre-training" not in resumed and f"resuming: 1 of {len(cells)} steps done" in resumed
+    assert "every step is finished" in plan_text(cfg, True, cells, {c.id for c in cells})
 
 
 def test_quick_profile_rejects_unknown_keys() -> None:

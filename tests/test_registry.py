@@ -55,3 +55,20 @@ def test_entry_carries_its_options_dataclass():
         r.entry("swril")
     with pytest.raises(TypeError, match="options must be a dataclass"):
         r.register("bad", options=dict)
+
+
+def test_close_names_rank_the_family_first():
+    """A mistyped timm name suggests its own family, plain members first (resnet18 / resnet50, not
+    cspresnet50)."""
+    import timm
+
+    from facerep.registry import close_names
+
+    names = timm.list_models()
+    first = close_names("resnet_nope", names)
+    assert first[:4] == ["resnet18", "resnet26", "resnet34", "resnet50"], first
+    assert close_names("resnt50", names)[0] == "resnet50"
+    assert close_names("convnext_tinny", names)[0] == "convnext_tiny"
+    assert close_names("Resnet18", names)[0] == "resnet18"
+    vit = close_names("vit_smal_patch16_224", names, n=2)
+    assert vit == ["vit_small_patch8_224", "vit_small_patch16_224"]

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from ..errors import ConfigError, FacerepError
+from ..registry import close_names
 from . import register_backbone
 from .base import Backbone, PretrainedCfg
 
@@ -19,8 +20,9 @@ class TimmBackbone(Backbone):
         import timm
 
         if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
-            close = timm.list_models(f"*{name.split('.')[0][:6]}*")[:5]
-            raise ConfigError(f"unknown timm model {name!r}" + (f"; similar: {', '.join(close)}" if close else ""))
+            close = close_names(name.split(".")[0], timm.list_models())
+            raise ConfigError(f"unknown timm model {name!r}; similar: {', '.join(close)} "
+                              "(list them with: facerep backbones WORD)")
         extra = dict(kwargs)
         if image_size is not None and _is_vit_like(name):
             extra["img_size"] = image_size

@@ -97,6 +97,8 @@ def bench_cmd(
     if shots is not None and fractions is None:
         values["fractions"] = []
     cfg = resolve_config(BenchConfig, config, list(overrides or []), **values)
+    plan = _plan_line(cfg, default_backbone=backbone is None, default_out=out is None)
+    console.print(plan, highlight=False, soft_wrap=True)
     df, result = bench(cfg)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
@@ -118,6 +120,13 @@ def bench_cmd(
         console.print(f"{len(result.skipped)} bad sample(s) skipped: see {cfg.out}/skipped.csv", highlight=False)
     console.print(f"{len(df)} records -> {cfg.out}/records.csv (features encoded this run: {result.forwarded} images)",
                   highlight=False)
+
+
+def _plan_line(cfg: Any, *, default_backbone: bool, default_out: bool) -> str:
+    """What the bench runs and where it writes, saying which of the two are defaults."""
+    backbone = cfg.backbone + (" (the default; choose with --backbone)" if default_backbone else "")
+    out = cfg.out + (" (the default; choose with --out)" if default_out else "")
+    return f"facerep bench: backbone {backbone}, tasks {','.join(cfg.tasks)}; writing to {out}"
 
 
 def register(app: typer.Typer) -> None:

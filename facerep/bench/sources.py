@@ -65,7 +65,10 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str,
                  train_data: Mapping[str, str] | None = None) -> dict[str, Any]:
     """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source.
     ``train_data``: task -> a source the task's heads train on, its ``data`` source then being the test set
-    (the plan holds the pair ``(train, test)``)."""
+    (the plan holds the pair ``(train, test)``). Every ``FORMAT:PATH`` spec is checked here (format known, path
+    present, options valid), before any work starts."""
+    from ..data.formats import check_spec
+
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -79,6 +82,9 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str,
         if not isinstance(plan[t], str):
             raise ConfigError(f"--train-data {t}=…: the test source of task {t!r} must be a FORMAT:PATH spec")
         plan[t] = (spec, plan[t])
+    specs = [s for p in plan.values() for s in (p if isinstance(p, tuple) else (p,)) if isinstance(s, str)]
+    for spec in dict.fromkeys(specs):
+        check_spec(spec)
     return plan
 
 

@@ -20,6 +20,7 @@ from ..backbones.base import Backbone
 from ..config import PretrainConfig, check_options, save_config
 from ..data.sample import FaceDataset
 from ..errors import ConfigError, MissingLabelsError
+from ..progress import quiet_libraries
 from .checkpoints import (
     AtomicCheckpointIO,
     StepCheckpoint,
@@ -58,7 +59,8 @@ def pretrain(
     out = Path(cfg.out)
     ckpt_dir = out / "checkpoints"
     ckpt_path = _resume_path(cfg, ckpt_dir)
-    trainer = _make_trainer(cfg, out, ckpt_dir, list(callbacks))
+    with quiet_libraries():  # Lightning's banners, tips and warnings only under --verbose
+        trainer = _make_trainer(cfg, out, ckpt_dir, list(callbacks))
     if cfg.batch_size % trainer.world_size:
         raise ConfigError(
             f"batch size {cfg.batch_size} cannot be split evenly over {trainer.world_size} processes "
@@ -71,7 +73,7 @@ def pretrain(
     from .module import PretrainModule
 
     module = PretrainModule(method, cfg, dataset)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), quiet_libraries():
         warnings.filterwarnings(
             "ignore", message=".*(does not have many workers|bottleneck|resuming from a checkpoint).*"
         )
@@ -81,8 +83,11 @@ def pretrain(
 
 
 def _validate(cfg: PretrainConfig) -> None:
-    if cfg.steps <= 0 or cfg.batch_size <= 0 or cfg.accumulate <= 0:
-        raise ConfigError("steps, batch_size and accumulate must be positive")
+    counts = (("--steps", cfg.steps), ("--batch-size", cfg.batch_size), ("accumulate", cfg.accumulate),
+              ("keep_checkpoints", cfg.keep_checkpoints))
+    for flag, value in counts:
+        if value <= 0:
+            raise ConfigError(f"{flag} must be a positive integer, got {value}")
     if cfg.image_size < 16:
         raise ConfigError(f"image_size {cfg.image_size} is too small (>= 16)")
     if cfg.precision not in PRECISIONS:
@@ -168,9 +173,9 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
     )
     on_gpu = cfg.accelerator in ("gpu", "cuda") or (cfg.accelerator == "auto" and torch.cuda.is_available())
     if not progress.QUIET:
-        from lightning.pytorch.callbacks import RichProgressBar
+        from .progress_bar import StepProgress
 
-        callbacks = [*callbacks, RichProgressBar()]
+        callbacks = [*callbacks, StepProgress(cfg.method, cfg.steps, cfg.batch_size * cfg.accumulate)]
     return L.Trainer(
         max_steps=cfg.steps,
         accelerator=cfg.accelerator,
@@ -182,9 +187,9 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
         sync_batchnorm=cfg.sync_batchnorm and multi and on_gpu,  # torch's SyncBatchNorm is CUDA-only
         use_distributed_sampler=False,
         logger=_loggers(cfg, out),
-        callbacks=[StepCheckpoint(ckpt_dir, cfg.checkpoint_every), *callbacks],
+        callbacks=[StepCheckpoint(ckpt_dir, cfg.checkpoint_every, cfg.keep_checkpoints), *callbacks],
         plugins=[AtomicCheckpointIO()],
-        enable_progress_bar=not progress.QUIET,
+        enable_progress_bar=False,  # facerep's own bar (StepProgress)
         enable_model_summary=False,
         log_every_n_steps=max(1, cfg.log_every),
         num_sanity_val_steps=0,

@@ -30,7 +30,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 class StepCheckpoint(L.Callback):
     """Saves ``DIR/step-XXXXXXXX.ckpt`` every ``every`` optimizer steps and at the end; keeps ``keep``."""
 
-    def __init__(self, directory: Path, every: int, keep: int = 2) -> None:
+    def __init__(self, directory: Path, every: int, keep: int = 1) -> None:
         self.directory, self.every, self.keep = Path(directory), max(1, every), keep
         self._last_saved = -1
 

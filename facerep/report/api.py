@@ -38,6 +38,20 @@ def compute_seconds(df: pd.DataFrame) -> pd.Series:
     return per_run.groupby("backbone")["seconds"].sum()
 
 
+def compute_table(df: pd.DataFrame, paths: Sequence[Path]) -> pd.DataFrame:
+    """Wall seconds per backbone: its bench runs (sum over runs), its pre-training when a source sweep ran it
+    ("–" when unknown), and their total."""
+    bench = compute_seconds(df[df["backbone"] != tables.TRIVIAL_LABEL])
+    pre: dict[str, float] = {}
+    for p in paths:
+        for label, sec in (meta.pretrain_seconds(p) if p.is_dir() else {}).items():
+            pre[label] = pre.get(label, 0.0) + sec
+    rows = {b: {"bench": f"{s:.1f}", "pre-training": f"{pre[b]:.1f}" if b in pre else "–",
+                "total": f"{s + pre.get(b, 0.0):.1f}"} for b, s in bench.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["bench", "pre-training", "total"])
+    return table.rename_axis("seconds")
+
+
 def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bool = False) -> tuple[str, list[str]]:
     """The metadata section (HTML) and its Markdown lines. ``shown``: the robustness/subgroup sections are there."""
     where = "in the robustness / subgroup sections" if shown else "not shown here"
@@ -47,15 +61,15 @@ def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bo
         src.append({"source": str(p), "sweep": info.get("name", "-"), "cells": info.get("cells", "-"),
                     "wall time (s)": info.get("wall_seconds", "-")})
     sources = pd.DataFrame(src).set_index("source")
-    seconds = compute_seconds(df[df["backbone"] != tables.TRIVIAL_LABEL]).round(1)
-    seconds = seconds.rename("compute seconds (sum over runs)").to_frame()
+    seconds = compute_table(df, paths)
     versions = pd.DataFrame([meta.versions()], index=["version"])
     html = ["<h3>Sources</h3>", frame_table(sources), (f"<p class='sub'>{len(df)} records used; {excluded} "
                                                    f"robustness/fairness records (corruption or group rows) {where}.</p>"),
             "<h3>Compute time per backbone</h3>", frame_table(seconds), "<h3>Versions (report)</h3>", frame_table(versions)]
     md = ["## Run metadata", "", f"- records used: {len(df)} (robustness/fairness rows {where}: {excluded})"]
     md += [f"- source `{r['source']}`: sweep {r['sweep']}, cells {r['cells']}, wall time {r['wall time (s)']} s" for r in src]
-    md += [f"- compute seconds, {b}: {s:.1f}" for b, s in seconds.iloc[:, 0].items()]
+    md += [f"- compute seconds, {b}: {r['total']} (bench {r['bench']}, pre-training {r['pre-training']})"
+           for b, r in seconds.iterrows()]
     md.append("- versions: " + ", ".join(f"{k} {v}" for k, v in meta.versions().items()))
     skipped = pd.concat([meta.skipped_samples(p) for p in paths if p.is_dir()] or [pd.DataFrame()], ignore_index=True)
     html.append("<h3>Skipped samples</h3>")
@@ -82,18 +96,24 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         raise DataError("no records to report (only robustness/fairness rows, or empty files)", str(paths[0]))
     agg = tables.aggregate(tables.select_primary(df))
     backbones = sorted(agg["backbone"].unique())
+    ci_note = tables.ci_note(agg)
     table_list, md = [], [f"# {cfg.title}", ""]
     for mode, x_kind, x in tables.table_settings(agg):
-        cells, best, heads = tables.wide_table(tables.score_table(agg, mode, x_kind, x))
+        long = tables.score_table(agg, mode, x_kind, x)
+        cells, best, heads = tables.wide_table(long)
+        dim = tables.flags(long, "below_trivial", cells)
         cells.index.name = "backbone"
         caption = f"mode {mode}, {x_kind} {x:g}"
-        table_list.append({"caption": caption, "cells": cells, "best": best, "heads": heads})
-        md += [f"### {caption}", "", tables.markdown_table(cells, best, heads), ""]
+        table_list.append({"caption": caption, "cells": cells, "best": best, "heads": heads, "dim": dim})
+        md += [f"### {caption}", "", tables.markdown_table(cells, best, heads, dim=dim), ""]
+    legend = (f"Mean ± 95 % CI over seeds ({ci_note}); **bold** = best backbone; {tables.DIM_MARK} = not "
+              "better than the trivial baseline.")
+    md += [legend, ""]
     scores = tables.normalised_scores(agg)
     summary_uri = None
     if len(backbones) > 1 and not scores.empty:
         summary_uri = plots.to_data_uri(plots.summary_figure(scores), cfg.figure_format, cfg.dpi)
-        s_cells = scores.map(lambda v: f"{v:.3f}")
+        s_cells = scores.map(tables.number)
         md[2:2] = ["## Summary (normalised score, 1 = best)", "",
                    tables.markdown_table(s_cells, pd.DataFrame(False, index=s_cells.index, columns=s_cells.columns),
                                          list(s_cells.columns)), "", "## Task × backbone", ""]
@@ -101,14 +121,19 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
     for task in sorted(agg["task"].unique()):
         fig = plots.fewshot_figure(agg, task, backbones, cfg.log_x)
         rows = agg[agg["task"] == task]
-        caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds"
+        n = int(rows["n_seeds"].min())
+        caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds (n = {n})"
         figures.append((str(task), caption, plots.to_data_uri(fig, cfg.figure_format, cfg.dpi)))
     extra_html, extra_md = sections.build_sections(everything, roots, cfg)
     meta_html, meta_md = _meta_html(roots, df, len(everything) - len(tables.clean_rows(everything)), bool(extra_html))
-    subtitle = (f"{len(backbones)} backbones × {agg['task'].nunique()} tasks, from {', '.join(map(str, paths))}; "
-                f"generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    real = [b for b in backbones if b != tables.TRIVIAL_LABEL]
+    baseline = " (and each task's trivial baseline)" if len(real) < len(backbones) else ""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    plural = "s" if len(real) != 1 else ""
+    subtitle = (f"{len(real)} backbone{plural}{baseline} × {agg['task'].nunique()} tasks, "
+                f"from {', '.join(map(str, paths))}; generated {when}")
     page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures, meta_html,
-                       extra_html)
+                       extra_html, ci_note)
     return page, "\n".join(md + [""] + extra_md + meta_md) + "\n"
 
 

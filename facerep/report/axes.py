@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .tables import TRIVIAL_MODE, aggregate, best_mask, format_value, select_primary
+from .tables import TRIVIAL_MODE, aggregate, best_mask, format_value, number, select_primary
 from .tasks import primary_metric
 
 CLEAN = "clean"
@@ -221,11 +221,13 @@ def group_cells(groups: pd.DataFrame, gaps: pd.DataFrame, task: str, attribute: 
         cells.loc[f"{attribute}={n}", "n"] = "/".join(map(str, counts)) or "?"
     for r in rows.itertuples(index=False):
         if r.small:
-            cells.loc[f"{attribute}={r.group}", r.line] = f"{r.value:.3f} ⚠" if np.isfinite(r.value) else "– ⚠"
+            shown = f"{number(r.value)} ⚠" if np.isfinite(r.value) else "– ⚠"
+            cells.loc[f"{attribute}={r.group}", r.line] = shown
             warnings.append(f"{task}, {r.line}: {attribute}={r.group} has {int(r.n) if np.isfinite(r.n) else '?'} "
                             "test samples, too few for a bootstrap CI (shown without one)")
         else:
-            cells.loc[f"{attribute}={r.group}", r.line] = f"{r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+            shown = f"{number(r.value)} [{number(r.ci_low)}, {number(r.ci_high)}]"
+            cells.loc[f"{attribute}={r.group}", r.line] = shown
     sel = gaps[(gaps["task"] == task) & (gaps["attribute"] == attribute)] if len(gaps) else gaps
     cells.loc[index[-1], "n"] = ""
     for r in sel.itertuples(index=False):

@@ -46,6 +46,21 @@ def sweep_info(root: Path) -> dict[str, Any]:
         return {}
 
 
+def pretrain_seconds(root: Path) -> dict[str, float]:
+    """Wall seconds of the finished pre-training cells of a sweep directory, by the backbone label its
+    evaluation records carry (a resumed run counts its last session only); {} for other directories."""
+    out: dict[str, float] = {}
+    for cell_json in sorted(root.glob("cells/*/cell.json")):
+        try:
+            cell = json.loads(cell_json.read_text())
+            done = json.loads((cell_json.parent / "done").read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # unfinished cell
+        if cell.get("kind") == "pretrain":
+            out[str(cell["label"])] = out.get(str(cell["label"]), 0.0) + float(done.get("seconds", 0.0))
+    return out
+
+
 def skipped_samples(root: Path) -> pd.DataFrame:
     """Every ``skipped.csv`` below ``root`` (samples a run skipped as unreadable), with a ``file`` column."""
     frames = []

@@ -29,6 +29,15 @@ def _colors(names: list[str]) -> dict[str, tuple]:
     return {n: cmap(i % 10) for i, n in enumerate(names)}
 
 
+def ci_band(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of each row's 95 % CI: ``ci_low`` / ``ci_high`` (clipped to the metric's range by
+    :func:`tables.aggregate`) when present, else mean ∓ ``ci``."""
+    if {"ci_low", "ci_high"} <= set(rows.columns):
+        return rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+    m, ci = rows["mean"].to_numpy(float), rows["ci"].to_numpy(float)
+    return m - ci, m + ci
+
+
 def fewshot_figure(agg: pd.DataFrame, task: str, backbones: list[str], log_x: bool = True) -> Figure:
     """Primary metric against label budget for one task: one line per backbone (and line style per
     mode), mean over seeds with a shaded 95 % CI band. ``agg``: rows of :func:`tables.aggregate`."""
@@ -38,13 +47,14 @@ def fewshot_figure(agg: pd.DataFrame, task: str, backbones: list[str], log_x: bo
     modes = sorted(rows["mode"].unique())
     for (backbone, mode), g in rows.groupby(["backbone", "mode"], sort=True):
         g = g.sort_values("x")
-        x, m, ci = g["x"].to_numpy(float), g["mean"].to_numpy(float), g["ci"].to_numpy(float)
+        x, m = g["x"].to_numpy(float), g["mean"].to_numpy(float)
         label = backbone if len(modes) == 1 else f"{backbone} ({mode})"
         style = LINESTYLES[modes.index(mode) % len(LINESTYLES)]
         ax.plot(x, m, style, marker="o", ms=4, color=colors.get(backbone), label=label)
-        band = np.isfinite(ci)
+        low, high = ci_band(g)
+        band = np.isfinite(low) & np.isfinite(high)
         if band.any():
-            ax.fill_between(x[band], (m - ci)[band], (m + ci)[band], color=colors.get(backbone), alpha=0.18, lw=0)
+            ax.fill_between(x[band], low[band], high[band], color=colors.get(backbone), alpha=0.18, lw=0)
     metric, direction = str(rows["metric"].iloc[0]), str(rows["direction"].iloc[0])
     x_kind = str(rows["x_kind"].iloc[0])
     if log_x and (rows["x"] > 0).all() and rows["x"].nunique() > 1:
@@ -103,14 +113,16 @@ def degradation_figure(rows: pd.DataFrame, trivial: float = float("nan")) -> Fig
         for (backbone, mode, line), g in rows.groupby(["backbone", "mode", "line"], sort=True):
             g = g[[(c, s) in pos for c, s in zip(g["corruption"], g["severity"])]]
             g = g.assign(pos=[pos[(c, s)] for c, s in zip(g["corruption"], g["severity"])]).sort_values("pos")
-            x, m, ci = g["pos"].to_numpy(float), g["mean"].to_numpy(float), g["ci"].to_numpy(float)
+            x, m = g["pos"].to_numpy(float), g["mean"].to_numpy(float)
             style = LINESTYLES[modes.index(mode) % len(LINESTYLES)] if ordinal else "none"
             ax.plot(x, m, linestyle=style, marker="o", ms=4, color=colors[backbone], label=line)
-            band = np.isfinite(ci)
+            low, high = ci_band(g)
+            band = np.isfinite(low) & np.isfinite(high)
             if ordinal and band.any():
-                ax.fill_between(x[band], (m - ci)[band], (m + ci)[band], color=colors[backbone], alpha=0.18, lw=0)
+                ax.fill_between(x[band], low[band], high[band], color=colors[backbone], alpha=0.18, lw=0)
             elif band.any():
-                ax.errorbar(x[band], m[band], yerr=ci[band], fmt="none", ecolor=colors[backbone], capsize=3)
+                err = np.vstack([m - low, high - m])[:, band].clip(min=0.0)
+                ax.errorbar(x[band], m[band], yerr=err, fmt="none", ecolor=colors[backbone], capsize=3)
         if np.isfinite(trivial):
             ax.axhline(trivial, color="0.5", ls=":", lw=1, label="trivial baseline")
         ax.set_xticks(range(len(sevs) + 1))

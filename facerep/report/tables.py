@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .tasks import primary_metric
+from .tasks import metric_range, primary_metric
 
 TRIVIAL_MODE, TRIVIAL_LABEL = "trivial", "trivial baseline"
 GROUP_KEYS = ["task", "metric", "direction", "backbone", "mode", "x_kind", "x"]
@@ -108,14 +108,35 @@ def ci95(values: np.ndarray) -> tuple[float, float, float, int]:
 
 
 def aggregate(primary: pd.DataFrame, extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x, *extra_keys)."""
+    """Mean, std, CI half width and number of seeds per (task, backbone, mode, x, *extra_keys), and the CI's
+    ends ``ci_low`` / ``ci_high`` (mean ∓ half width) clipped to the values the metric can take
+    (:func:`metric_range`: an F1 band never goes below 0, nor an accuracy's above 1)."""
     keys = [*GROUP_KEYS, *extra_keys]
     rows = []
     for key, g in primary.groupby(keys, sort=True):
         values = g.groupby("seed")["value"].mean().to_numpy()  # one value per seed
         mean, std, half, n = ci95(values)
-        rows.append({**dict(zip(keys, key)), "mean": mean, "std": std, "ci": half, "n_seeds": n})
-    return pd.DataFrame(rows, columns=[*keys, "mean", "std", "ci", "n_seeds"])
+        low, high = metric_range(str(dict(zip(keys, key))["metric"]))
+        ends = np.clip([mean - half, mean + half], low, high) if np.isfinite(half) else (math.nan, math.nan)
+        rows.append({**dict(zip(keys, key)), "mean": mean, "std": std, "ci": half, "n_seeds": n,
+                     "ci_low": float(ends[0]), "ci_high": float(ends[1])})
+    return pd.DataFrame(rows, columns=[*keys, "mean", "std", "ci", "n_seeds", "ci_low", "ci_high"])
+
+
+def ci_note(agg: pd.DataFrame) -> str:
+    """How wide the 95 % CIs are at the fewest seeds of ``agg`` (Student t: half width = t × std / √n)."""
+    n = agg["n_seeds"][agg["n_seeds"] > 0]
+    if n.empty:
+        return ""
+    k = int(n.min())
+    if k < 2:
+        return "one seed only: no CI (run more seeds for one)"
+    from scipy import stats
+
+    t = float(stats.t.ppf(0.975, k - 1))
+    wide = "; with so few seeds the intervals are wide: run more seeds for tighter ones" if k <= 3 else ""
+    return (f"n = {k} seeds: the 95 % CI half width is t = {t:.1f} × std / √{k} = {t / math.sqrt(k):.1f} × "
+            f"the std across seeds{wide}; bands are clipped to each metric's range")
 
 
 def best_mask(values: pd.Series, direction: str) -> pd.Series:
@@ -126,15 +147,27 @@ def best_mask(values: pd.Series, direction: str) -> pd.Series:
     return values.eq(best)
 
 
-def score_table(agg: pd.DataFrame, mode: str, x_kind: str, x: float) -> pd.DataFrame:
-    """Rows backbone, columns task: the aggregated primary metric at one (mode, fraction or shots);
-    columns per task ``mean``, ``ci``, ``best``. Returns a long frame (backbone, task, metric, direction, mean, ci, best)."""
+def score_table(agg: pd.DataFrame, mode: str, x_kind: str, x: float, digits: int = 3) -> pd.DataFrame:
+    """The aggregated primary metric at one (mode, fraction or shots), as a long frame (backbone, task,
+    metric, direction, mean, ci, n_seeds, best, below_trivial). ``best``: the best *backbone* per task (ties
+    all marked; the trivial baseline is never best). ``below_trivial``: a backbone whose mean, shown with
+    ``digits`` decimals, is not better than the task's trivial baseline (a head that learnt nothing the
+    baseline does not know)."""
     sel = agg[(agg["mode"] == mode) & (agg["x_kind"] == x_kind) & np.isclose(agg["x"].astype(float), x)].copy()
     sel["best"] = False
+    sel["below_trivial"] = False
     for idx in sel.groupby("task").groups.values():
         part = sel.loc[idx]
-        sel.loc[idx, "best"] = best_mask(part["mean"], str(part["direction"].iloc[0])).to_numpy()
-    return sel[["backbone", "task", "metric", "direction", "mean", "ci", "n_seeds", "best"]].reset_index(drop=True)
+        direction = str(part["direction"].iloc[0])
+        trivial = part["backbone"].eq(TRIVIAL_LABEL)
+        sel.loc[idx, "best"] = (best_mask(part["mean"].where(~trivial), direction) & ~trivial).to_numpy()
+        if trivial.any():
+            sign = 1.0 if direction == "max" else -1.0
+            reference = round(float(part.loc[trivial, "mean"].iloc[0]), digits)
+            gain = sign * (part["mean"].round(digits) - reference)
+            sel.loc[idx, "below_trivial"] = (~trivial & ~(gain > 0)).to_numpy()
+    columns = ["backbone", "task", "metric", "direction", "mean", "ci", "n_seeds", "best", "below_trivial"]
+    return sel[columns].reset_index(drop=True)
 
 
 def table_settings(agg: pd.DataFrame) -> list[tuple[str, str, float]]:
@@ -169,17 +202,29 @@ def normalised_scores(agg: pd.DataFrame) -> pd.DataFrame:
     return score.sort_values("mean", ascending=False)
 
 
+def number(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals; a value that rounds to zero is "0.000", never "-0.000"."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def format_value(mean: float, ci: float, digits: int = 3) -> str:
     if not np.isfinite(mean):
         return "–"
-    return f"{mean:.{digits}f} ± {ci:.{digits}f}" if np.isfinite(ci) else f"{mean:.{digits}f}"
+    return f"{number(mean, digits)} ± {number(ci, digits)}" if np.isfinite(ci) else number(mean, digits)
+
+
+def flags(long: pd.DataFrame, column: str, like: pd.DataFrame) -> pd.DataFrame:
+    """A boolean ``column`` of a :func:`score_table` as a backbone x task frame shaped like ``like``."""
+    wide = long.pivot(index="backbone", columns="task", values=column).reindex_like(like)
+    return wide.fillna(False).astype(bool)
 
 
 def wide_table(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(text, best flags, column headers) of a :func:`score_table` as backbone x task frames."""
     text = long.assign(cell=[format_value(m, c) for m, c in zip(long["mean"], long["ci"])])
     cells = text.pivot(index="backbone", columns="task", values="cell").fillna("–")
-    best = long.pivot(index="backbone", columns="task", values="best").reindex_like(cells).fillna(False).astype(bool)
+    best = flags(long, "best", cells)
     heads = []
     for task in cells.columns:
         row = long[long["task"] == task].iloc[0]
@@ -187,11 +232,19 @@ def wide_table(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str
     return cells, best, heads
 
 
-def markdown_table(cells: pd.DataFrame, best: pd.DataFrame, heads: list[str], index_name: str = "backbone") -> str:
-    """A GitHub-flavoured Markdown table; best entries in bold."""
+DIM_MARK = "†"  # Markdown mark of a score not better than the trivial baseline
+
+
+def markdown_table(cells: pd.DataFrame, best: pd.DataFrame, heads: list[str], index_name: str = "backbone",
+                   dim: pd.DataFrame | None = None) -> str:
+    """A GitHub-flavoured Markdown table; best entries in bold, ``dim`` entries marked with :data:`DIM_MARK`.
+    """
     lines = ["| " + " | ".join([index_name, *heads]) + " |", "|" + "---|" * (len(heads) + 1)]
-    flags = best.reindex(columns=cells.columns).to_numpy(bool)  # positional: the index may repeat
-    for (name, row), marks in zip(cells.iterrows(), flags):
-        vals = [f"**{v}**" if mark else str(v) for v, mark in zip(row, marks)]
+    marks = best.reindex(columns=cells.columns).to_numpy(bool)  # positional: the index may repeat
+    dims = (dim.reindex(columns=cells.columns).to_numpy(bool) if dim is not None
+            else np.zeros(cells.shape, dtype=bool))
+    for (name, row), row_best, row_dim in zip(cells.iterrows(), marks, dims):
+        vals = [(f"**{v}**" if b else str(v)) + (f" {DIM_MARK}" if d else "")
+                for v, b, d in zip(row, row_best, row_dim)]
         lines.append("| " + " | ".join([str(name), *vals]) + " |")
     return "\n".join(lines)

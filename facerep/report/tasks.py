@@ -6,6 +6,7 @@ else from :data:`FALLBACK_PRIMARY`, so that reports of records from elsewhere st
 from __future__ import annotations
 
 import importlib
+import math
 from typing import Any
 
 from ..errors import ConfigError
@@ -65,3 +66,22 @@ def primary_metric(task: str) -> tuple[str, str]:
     if task in FALLBACK_PRIMARY:
         return FALLBACK_PRIMARY[task]
     return "", "max"  # unknown task: the report picks its first metric
+
+
+# metric name (or its prefix before "_", e.g. "f1_hair", "icc_au12") -> the values the metric can take
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(("accuracy", "balanced", "mean", "f1", "macro", "iou", "miou", "pixel", "auc", "roc",
+                     "rank1", "tar@far", "fr", "ced", "verification"), (0.0, 1.0)),
+    **dict.fromkeys(("icc", "pearson", "ccc"), (-1.0, 1.0)),
+    **dict.fromkeys(("nme", "mae", "rmse"), (0.0, math.inf)),
+}
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """``(low, high)`` of the values ``metric`` can take (accuracies, F1, IoU, AUC in [0, 1]; ICC(3,1),
+    Pearson, CCC in [-1, 1]; NME, MAE, RMSE >= 0); unbounded for a metric not known here."""
+    name = metric.lower()
+    for key in (name, name.split("_")[0], name.split("=")[0]):
+        if key in METRIC_RANGES:
+            return METRIC_RANGES[key]
+    return -math.inf, math.inf

@@ -2,17 +2,19 @@
 evaluations that need it), merge the records into ``DIR/records.csv``."""
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from .. import progress
 from ..config import SweepConfig
 from ..io import atomic_write_text
 from ..report.meta import versions
 from ..report.records import write_records
-from .cells import is_done, merge_records
+from .cells import is_done, merge_records, stage_title
 from .executors import get_executor
 from .spec import Cell, Spec, load_spec
 
@@ -26,6 +28,22 @@ def phases(cells: list[Cell]) -> list[list[Cell]]:
     for c in cells:
         out[level[c.id]].append(c)
     return out
+
+
+def stages(cells: list[Cell], out: Path) -> list[tuple[str, list[list[Cell]]]]:
+    """The unfinished cells as stages: ``(kind, batches)`` for each run of consecutive cells of one kind in
+    phase order. A batch is the part of one phase in the stage (its cells are independent), so a stage may
+    span phases: the evaluations of baselines (phase 0) and of pre-trained backbones (phase 1) are one stage.
+    """
+    out_stages: list[tuple[str, list[list[Cell]]]] = []
+    for phase in phases(cells):
+        pending = [c for c in phase if not is_done(out, c.id)]
+        for kind, group in itertools.groupby(pending, key=lambda c: c.kind):
+            if out_stages and out_stages[-1][0] == kind:
+                out_stages[-1][1].append(list(group))
+            else:
+                out_stages.append((kind, [list(group)]))
+    return out_stages
 
 
 def _write_info(out: Path, spec: Spec, cfg: SweepConfig, **extra: object) -> None:
@@ -47,10 +65,12 @@ def run_sweep(spec: str | Path | Spec, out: str | Path, cfg: SweepConfig | None 
     t0 = time.time()
     _write_info(out, spec, cfg, started=t0)
     ran = 0
-    for phase in phases(spec.cells):
-        pending = [c for c in phase if not is_done(out, c.id)]
-        if pending:
-            ran += execute(pending, out, cfg, spec.imports)
+    for kind, batches in stages(spec.cells, out):
+        title = stage_title(kind)
+        with progress.stage(title, sum(map(len, batches)), unit="cell"):
+            for batch in batches:
+                ran += execute(batch, out, cfg, spec.imports)
+            progress.update_stage(description=title)
     merged = merge_records(spec.cells, out)
     write_records(merged, out)
     wall = round(time.time() - t0, 3)

@@ -23,6 +23,11 @@ from .spec import CELL_BLOCK_KEYS, Cell, as_list, cell_id, check_keys, expand_gr
 
 CELLS_DIR, DONE, CELL_JSON = "cells", "done", "cell.json"
 BUILTIN_SECTIONS = ("pretrain", "eval")
+STAGE_TITLES = {"pretrain": "pre-training", "eval": "bench"}  # a sweep's progress display per kind of cell
+
+
+def stage_title(kind: str) -> str:
+    return STAGE_TITLES.get(kind, kind)
 
 
 def build_cells(raw: dict[str, Any], path: Path) -> list[Cell]:

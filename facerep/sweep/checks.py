@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError, DataError, FacerepError, UnknownNameError
+from ..registry import close_names
 
 RANDOM_PREFIX = "random:"
 
@@ -14,20 +15,14 @@ def where(path: Path, line: int | None) -> str:
 
 def check_data(spec: str, path: Path, line: int | None) -> None:
     """``FORMAT:PATH``: the format must be registered; a PATH must exist; options (``k=v``) must parse."""
-    from ..data.formats import FORMATS, list_formats, load_dataset, parse_spec
+    from ..data.formats import check_spec
 
     try:
-        name, target = parse_spec(str(spec))
-    except ConfigError as e:
-        raise ConfigError(f"{where(path, line)}: {e}") from None
-    if name not in list_formats():
-        raise UnknownNameError(f"{where(path, line)}: data {spec!r}: {FORMATS.unknown_message(name)}")
-    if target and "=" not in target:
-        if not Path(target).expanduser().exists():
-            raise DataError(f"data path {target!r} (in {spec!r}) does not exist", str(path), line)
-        return
-    try:  # options, not a path (e.g. synth:ids=40,size=64): opening is lazy and validates them
-        load_dataset(str(spec))
+        check_spec(str(spec))
+    except UnknownNameError as e:
+        raise UnknownNameError(f"{where(path, line)}: data {spec!r}: {e}") from None
+    except DataError as e:
+        raise DataError(e.message, str(path), line) from None
     except FacerepError as e:
         raise ConfigError(f"{where(path, line)}: data {spec!r}: {e}") from None
 
@@ -47,8 +42,9 @@ def check_backbone(spec: str, path: Path, line: int | None) -> None:
         import timm
 
         if not timm.is_model(arg.split("?")[0]):
-            raise UnknownNameError(f"{where(path, line)}: backbone {spec!r}: timm has no model {arg!r} "
-                                   "(list them with: facerep backbones 'PATTERN')")
+            close = ", ".join(close_names(arg.split("?")[0], timm.list_models()))
+            raise UnknownNameError(f"{where(path, line)}: backbone {spec!r}: timm has no model {arg!r}; "
+                                   f"similar: {close} (list them with: facerep backbones WORD)")
     if prefix == "local" and not Path(arg, "backbone.json").is_file():
         raise DataError(f"backbone directory {arg!r} has no backbone.json", str(path), line)
 

@@ -1,9 +1,9 @@
-"""Executors run a batch of independent cells: ``local`` (sequential, in this process), ``pool`` (a
-process pool) and ``slurm`` (submitit job arrays; ``slurm_cluster: local|debug`` runs them here).
+"""Executors run a batch of independent cells: ``local`` (sequential, in this process), ``pool`` (a process
+pool) and ``slurm`` (submitit job arrays; ``slurm_cluster: local|debug`` runs them here).
 
-Each returns the number of cells it ran; a failing cell does not stop the others (unless
-``keep_going`` is off) and the failures are raised together at the end, finished cells kept.
-"""
+Each advances the running progress stage (:func:`facerep.progress.stage`, opened by the sweep) by one per
+finished cell, and returns the number of cells it ran; a failing cell does not stop the others (unless
+``keep_going`` is off) and the failures are raised together at the end, finished cells kept."""
 from __future__ import annotations
 
 import importlib
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, FacerepError
-from ..progress import announce, make_progress, track
+from ..progress import update_stage
 from ..registry import Registry
-from .cells import run_cell
+from .cells import run_cell, stage_title
 from .spec import Cell
 
 Executor = Callable[[list[Cell], Path, Any, list[str]], int]
@@ -58,16 +58,16 @@ def _raise_failures(failures: list[tuple[Cell, BaseException]]) -> None:
 @EXECUTORS.register("local", description="one cell after another, in this process")
 def run_local(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int:
     failures: list[tuple[Cell, BaseException]] = []
-    for i, cell in enumerate(cells, 1):
-        # a header line, not a bar: a cell shows its own progress bars (rich allows one live display at a time,
-        # and Lightning's bar clears any live display already active)
-        announce(f"cell {i}/{len(cells)}: {cell.kind} {cell.label} ({cell.id})")
+    for cell in cells:
+        # the sweep's stage display counts the cells; a cell's own bars join that display as extra lines
+        update_stage(description=f"{stage_title(cell.kind)}: {cell.label}")
         try:
             run_cell(cell, root)
         except Exception as e:
             if not cfg.keep_going:
                 raise
             failures.append((cell, e))
+        update_stage(advance=1)
     _raise_failures(failures)
     return len(cells)
 
@@ -76,8 +76,7 @@ def run_local(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> in
 def run_pool(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int:
     failures: list[tuple[Cell, BaseException]] = []
     ctx = multiprocessing.get_context("spawn")  # no forked torch/thread state in workers
-    with ProcessPoolExecutor(max_workers=max(1, cfg.workers), mp_context=ctx) as pool, make_progress() as bar:
-        task = bar.add_task("cells", total=len(cells))
+    with ProcessPoolExecutor(max_workers=max(1, cfg.workers), mp_context=ctx) as pool:
         threads = max(1, (os.cpu_count() or 1) // max(1, cfg.workers))
         futures = {pool.submit(run_cell_entry, c.to_dict(), str(root), imports, None, threads): c for c in cells}
         for fut in as_completed(futures):
@@ -88,7 +87,7 @@ def run_pool(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int
                 if not cfg.keep_going:
                     pool.shutdown(cancel_futures=True)
                     break
-            bar.advance(task)
+            update_stage(advance=1)
     _raise_failures(failures)
     return len(cells)
 
@@ -114,11 +113,12 @@ def run_slurm(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> in
     jobs = executor.map_array(run_cell_entry, [c.to_dict() for c in cells], [str(root)] * n, [imports] * n,
                               [list(sys.path)] * n)
     failures: list[tuple[Cell, BaseException]] = []
-    for cell, job in track(list(zip(cells, jobs)), "cells (slurm)"):
+    for cell, job in zip(cells, jobs):
         try:
             job.result()
         except Exception as e:  # noqa: BLE001
             failures.append((cell, e))
+        update_stage(advance=1)
     _raise_failures(failures)
     return n
 

@@ -15,6 +15,7 @@ import torch
 from pretrain_helpers import random_faces
 
 from facerep.backbones import create_backbone
+from facerep.config import PretrainConfig
 from facerep.data.sample import ListDataset
 from facerep.errors import ConfigError, DataError, MissingLabelsError
 from facerep.pretrain.api import pretrain
@@ -110,6 +111,25 @@ def test_resume_continues_the_same_trajectory(make_cfg, tmp_path):
     assert json.loads((part / "backbone.json").read_text())["steps"] == 20
     for k in wa:
         assert torch.allclose(wa[k].float(), wb[k].float(), atol=1e-5), k
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_only_the_last_checkpoints_are_kept(make_cfg, keep):
+    """``keep_checkpoints`` full checkpoints stay (the latest); the default keeps one (each holds the
+    optimizer state too, ~3x the weights)."""
+    cfg = make_cfg("simclr", steps=6, checkpoint_every=2, keep_checkpoints=keep)
+    assert PretrainConfig().keep_checkpoints == 1
+    out = pretrain(cfg, dataset=random_faces(8))
+    kept = sorted(p.name for p in (out / "checkpoints").glob("*.ckpt"))
+    assert kept == ["step-00000004.ckpt", "step-00000006.ckpt"][-keep:]
+    assert json.loads((out / "backbone.json").read_text())["checkpoints"] == kept
+
+
+def test_bad_counts_name_the_flag_and_value(make_cfg):
+    with pytest.raises(ConfigError, match="--steps must be a positive integer, got -5"):
+        pretrain(make_cfg("simclr", steps=-5), dataset=random_faces(4))
+    with pytest.raises(ConfigError, match="keep_checkpoints must be a positive integer, got 0"):
+        pretrain(make_cfg("simclr", keep_checkpoints=0), dataset=random_faces(4))
 
 
 def test_resume_without_checkpoint_is_refused(make_cfg):

@@ -71,3 +71,33 @@ def make_axis_records(seed: int = 0) -> pd.DataFrame:
         rows.append({**r, "group": "skin_tone:gap", "n_group": sum(n for n, _ in GROUPS.values()),
                      "value": max(values.values()) - min(values.values())})
     return pd.concat([clean, pd.DataFrame(rows)], ignore_index=True)
+
+
+# per task: metric, direction, per-seed values of each backbone and of the trivial baseline (2 seeds, one
+# fraction)
+EDGE = {
+    "parsing": ("mean_f1", "max", {"swav pre-trained": (0.01, 0.09), "random init": (0.02, 0.03)},
+                (0.005, 0.005)),
+    "attributes": ("mean_balanced_accuracy", "max",
+                   {"swav pre-trained": (0.95, 0.999), "random init": (0.9, 0.92)}, (0.5, 0.5)),
+    "au": ("icc", "max", {"swav pre-trained": (0.2, 0.3), "random init": (-1e-9, 1e-10)}, (-1e-9, -2e-9)),
+    "expression": ("accuracy", "max", {"swav pre-trained": (0.488, 0.488), "random init": (0.45, 0.46)},
+                   (0.488, 0.488)),
+}
+
+
+def make_edge_records() -> pd.DataFrame:
+    """Two seeds near the ends of each metric's range (CI bands that would leave it), a head tied with the
+    trivial baseline (expression), heads below it, and a trivial ICC of -1e-9 (shown as -0.000 unless fixed).
+    """
+    rows = []
+    for task, (metric, _, values, trivial) in EDGE.items():
+        for backbone, per_seed in {**values, "trivial": trivial}.items():
+            for seed, v in enumerate(per_seed):
+                trivial = backbone == "trivial"
+                name = "swav pre-trained" if trivial else backbone  # trivial rows sit in a backbone's run
+                rows.append({"run_id": f"r-{backbone}", "backbone": name,
+                             "task": task, "dataset": "synth:", "fraction": 1.0, "shots": -1,
+                             "mode": "trivial" if trivial else "linear", "seed": seed, "metric": metric,
+                             "value": v, "n_train": 100, "n_test": 60, "seconds": 2.0})
+    return to_frame(rows)

@@ -116,3 +116,26 @@ def test_text_columns_stay_text_when_they_look_like_numbers(tmp_path):
     assert list(back["run_id"]) == ["813e40123456", "000000000042"]
     assert back["value"].isna().tolist() == [False, True]
     write_records(back, tmp_path / "again")  # Parquet accepts the merged frame
+
+
+def test_header_and_compute_time_with_pretraining(tmp_path: Path) -> None:
+    """The header does not count the trivial baseline as a backbone; compute time per backbone adds the
+    pre-training a source sweep ran for it (its pretrain cell's wall time)."""
+    import json
+
+    from fake_records import EDGE, make_edge_records
+
+    out = tmp_path / "sweep"
+    write_records(make_edge_records(), out)
+    cell = out / "cells" / "abc123"
+    cell.mkdir(parents=True)
+    cell_json = {"id": "abc123", "kind": "pretrain", "label": "swav pre-trained"}
+    (cell / "cell.json").write_text(json.dumps(cell_json))
+    (cell / "done").write_text(json.dumps({"id": "abc123", "seconds": 100.0}))
+    make_report([out], tmp_path / "r.html")
+    page, md = (tmp_path / "r.html").read_text(), (tmp_path / "r.md").read_text()
+    assert f"2 backbones (and each task&#x27;s trivial baseline) × {len(EDGE)} tasks" in page
+    assert "compute seconds, swav pre-trained: 116.0 (bench 16.0, pre-training 100.0)" in md  # 8 runs x 2 s
+    assert "compute seconds, random init: 16.0 (bench 16.0, pre-training –)" in md
+    assert "-0.000" not in page and "-0.000" not in md
+    assert "n = 2 seeds" in page and "<td class=\"best dim\">0.488 ± 0.000</td>" in page

@@ -10,9 +10,10 @@ A format is a class with::
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
-from ...errors import ConfigError
+from ...errors import ConfigError, DataError
 from ...registry import Registry
 from ..sample import FaceDataset
 
@@ -52,6 +53,19 @@ def load_dataset(spec: str, split: str | None = None) -> FaceDataset:
     """Open the dataset named by ``FORMAT:PATH`` (lazy). ``split=None`` gives every sample."""
     name, path = parse_spec(spec)
     return get_format(name).open(path, split)
+
+
+def check_spec(spec: str) -> None:
+    """Fail fast on a dataset spec, reading no sample: the format must be registered (else UnknownNameError
+    with the valid names), a PATH must exist (DataError naming it), options (``k=v``) must parse (the dataset
+    is opened, which is lazy)."""
+    name, target = parse_spec(spec)
+    get_format(name)
+    if target and "=" not in target:
+        if not Path(target).expanduser().exists():
+            raise DataError(f"data path {target!r} (in {spec!r}) does not exist")
+        return
+    load_dataset(spec)
 
 
 def list_formats(pattern: str = "*") -> list[str]:

@@ -16,7 +16,8 @@ from . import CellKind, register_cell_kind
 
 BACKBONE_DIR = "backbone"
 # PretrainConfig keys that do not change the result: passed on, but left out of the cell id
-NON_RESULT_KEYS = ("out", "resume", "num_workers", "loggers", "log_every", "checkpoint_every")
+NON_RESULT_KEYS = ("out", "resume", "num_workers", "loggers", "log_every", "checkpoint_every",
+                   "keep_checkpoints")
 # PretrainConfig keys that cap the number of pre-training images, if this version has one
 SIZE_KEYS = ("max_samples", "num_samples", "subset_size")
 
