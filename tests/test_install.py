@@ -1,5 +1,6 @@
 """``install.sh`` is the one install: the README's Quick start and CI (``.ci/run``) both run it, and it
-installs torch first, then facerep with its extras, then facenet-pytorch without its ancient pins."""
+installs torch first, then facerep with its extras, then facenet-pytorch without its ancient pins, then
+face-api's weights into facerep's cache."""
 from __future__ import annotations
 
 import os
@@ -31,7 +32,7 @@ def test_install_script_runs_the_steps_in_order(tmp_path: Path) -> None:
     steps = [c.split(" ", 1)[1] for c in calls[1:]]
     assert steps == ["-m pip install --upgrade pip", "-m pip install torch==2.14.1 torchvision==0.29.1",
                      "-m pip install -e .[dev,detect]", "-m pip install --no-deps facenet-pytorch",
-                     "-m facerep --help"]
+                     "-m facerep weights faceapi", "-m facerep --help"]
 
 
 def test_install_script_refuses_unknown_arguments() -> None:
