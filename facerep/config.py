@@ -340,6 +340,10 @@ class BenchConfig:
     align_margin: float = 0.0  # template margin of aligned crops (0 = the ArcFace crop; > 0 shows more context)
     aligned_strides: list[int] = dataclasses.field(default_factory=lambda: [4])  # maps read on aligned crops
     aligned_grid: int = 14  # ... each pooled to this grid (cached so, and read as is by the aligned tasks)
+    # maps kept at their own resolution: the per-pixel parsing probe (cached) and fine-tuning's decoders read them
+    native_strides: list[int] = dataclasses.field(default_factory=lambda: [4, 8, 16])
+    pixels_per_class: int = 2000  # parsing probe: pixels drawn per class present in each training subset, ...
+    pixels_class_power: float = 0.25  # ... shared out ∝ class frequency^power (0: equal per class, 1: natural)
     mirror: bool = True  # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops
     head_steps: int = 300  # optimizer steps of a head on cached features
     head_lr: float = 1e-2
