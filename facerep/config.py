@@ -354,7 +354,10 @@ class BenchConfig:
     finetune_epochs: int = 10
     finetune_lr_backbone: float = 1e-4
     finetune_lr_head: float = 1e-3  # scaled down for wide heads (heads.param_groups)
+    finetune_lr_decoder: float = 1e-2  # decoders (heatmaps, FPN): alone on frozen maps (head_steps), then jointly
     finetune_hflip: bool = True  # label-consistent flips (landmark and mask left/right swaps)
+    finetune_linear_heads: bool = False  # fine-tune the linear-probe heads instead of the field's heads
+    # (heatmaps for landmarks2d, an FPN decoder for parsing, a margin loss for recognition)
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
     corruptions: list[str] = dataclasses.field(default_factory=list)  # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)

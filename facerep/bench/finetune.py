@@ -1,12 +1,17 @@
 """``--mode finetune``: a copy of the backbone and the task's head trained end to end on the face crops.
 
+Heads: the decoders the field fine-tunes with where a task has one (:mod:`facerep.bench.finetune_heads`:
+heatmaps with a soft-argmax decode for ``landmarks2d``, an FPN decoder for ``parsing``; recognition's head
+adds an ArcFace margin), trained from their initialisation together with the backbone; every other task (and
+every task with
+``finetune_linear_heads``) fine-tunes its linear-probe head, initialised by a linear probe on the initial
+backbone's features (LP-FT, Kumar et al. ICLR 2022), so fine-tuning starts from the linear-mode solution.
+
 AdamW with separate learning rates for the backbone (``finetune_lr_backbone``) and the head
 (``finetune_lr_head``), ``finetune_epochs`` passes over the training subset in seeded mini-batches, batch-norm
-statistics frozen, the head initialised by a linear probe on the initial backbone's features (LP-FT, Kumar et
-al. ICLR 2022; parsing's per-pixel probe included), and label-consistent augmentation: each crop is mirrored
-with probability 0.5 by :func:`facerep.data.transforms.hflip`, which swaps left/right landmark indices and
-mask classes and negates yaw and roll. (Tasks whose landmark scheme has no known left/right correspondence
-train without flips.)
+statistics frozen, and label-consistent augmentation: each crop is mirrored with probability 0.5 by
+:func:`facerep.data.transforms.hflip`, which swaps left/right landmark indices and mask classes and negates
+yaw and roll. (Tasks whose landmark scheme has no known left/right correspondence train without flips.)
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ..data.sample import FaceSample, collate
 from ..data.transforms import hflip
 from ..errors import ConfigError
 from .features import encode, global_vector, head_spec, stack_images
+from .finetune_heads import build_decoder, has_decoder
 from .heads import fit_head, param_groups
 from .pixels import fit_pixel_probe
 from .sources import crop_view
@@ -76,6 +82,13 @@ def _frozen(model: Any, crops: Sequence[FaceSample], inputs: Inputs, cfg: Any) -
     return torch.cat(parts)
 
 
+def _levels_spec(model: Any, crop: FaceSample, cfg: Any, info: Any) -> HeadSpec:
+    """The HeadSpec of a decoder: the native maps' (C, H, W), from one crop."""
+    maps = _frozen(model, [crop], lambda c: _native(model, c, cfg), cfg)
+    levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in maps)
+    return HeadSpec(0, 0, 0, cfg.image_size, info, levels=levels)
+
+
 def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tensor, cfg: Any,
                  seed: int) -> tuple[torch.nn.Module, Inputs, Callable[..., torch.Tensor]]:
     """The task's linear-probe head, fitted on the initial backbone's features of ``chosen`` (LP), with its
@@ -96,23 +109,51 @@ def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tens
 
 def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_pos: np.ndarray,
                      y: torch.Tensor, cfg: Any, seed: int) -> torch.Tensor:
-    """Fine-tune a copy of ``backbone`` with a new head on train positions ``idx`` (targets ``y`` [n, ...]),
-    initialised by a linear probe on the initial backbone's features, and return the head-space output on the
-    test positions."""
+    """Fine-tune a copy of ``backbone`` with a new head on train positions ``idx`` (targets ``y`` [n, ...])
+    and return the head-space output on the test positions: with the task's decoder, or its linear-probe
+    head initialised by a linear probe on the initial backbone's features."""
     train_crops, test_crops, info = src.train.crops, src.test.crops, src.train.info
     if train_crops is None or test_crops is None:
         raise ConfigError("fine-tuning needs the face crops in memory")
     torch.manual_seed(seed)
     model = copy.deepcopy(backbone)
     chosen = [train_crops[i] for i in idx]
-    head, inputs, step_loss = _linear_head(task, model, chosen, y, cfg, seed)
-    _train(model, head, inputs, step_loss, task, chosen, y, cfg, seed, info, cfg.finetune_lr_head)
+    decoder = None
+    if not cfg.finetune_linear_heads and has_decoder(task):
+        decoder = build_decoder(task, _levels_spec(model, chosen[0], cfg, info))
+    if decoder is not None:
+        head: torch.nn.Module = decoder
+        inputs: Inputs = lambda crops: _native(model, crops, cfg)
+        step_loss = decoder.train_loss
+        _warm_up(decoder, [m.half() for m in _frozen(model, chosen, inputs, cfg)], y, cfg, seed)
+    else:
+        head, inputs, step_loss = _linear_head(task, model, chosen, y, cfg, seed)
+    lr_head = cfg.finetune_lr_decoder if decoder is not None else cfg.finetune_lr_head
+    _train(model, head, inputs, step_loss, task, chosen, y, cfg, seed, info, lr_head)
     head.eval()
     test = [test_crops[i] for i in test_pos]
     model.eval()
     with torch.no_grad():
         starts = range(0, len(test), cfg.batch_size)
         return torch.cat([head(inputs(test[s:s + cfg.batch_size])) for s in starts])
+
+
+def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor, cfg: Any,
+             seed: int) -> None:
+    """Train a decoder alone on the initial backbone's maps of the training faces (float16, [[n, C_i, H_i,
+    W_i], …]; ``head_steps`` AdamW steps on seeded mini-batches of ``batch_size`` at ``finetune_lr_decoder``):
+    the decoders' counterpart of LP-FT's linear probe, so that joint fine-tuning does not start from a random
+    head."""
+    opt = torch.optim.AdamW(decoder.parameters(), lr=cfg.finetune_lr_decoder,
+                            weight_decay=cfg.head_weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    decoder.train()
+    for _ in range(cfg.head_steps):
+        idx = torch.randperm(len(y), generator=gen)[:cfg.batch_size]
+        loss = decoder.train_loss([m[idx].float() for m in maps], y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
 
 
 def _train(model: Any, head: torch.nn.Module, inputs: Inputs, step_loss: Callable[..., torch.Tensor],

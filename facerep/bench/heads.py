@@ -2,8 +2,8 @@
 
 - :class:`ProbeHead`: input standardisation (statistics of the training features) + a linear core:
   ``linear_head`` on ``pooled`` [N, D], ``spatial_linear_head`` on a dense grid [N, C, G, G] flattened (landmark
-  regression), :class:`EmbeddingHead` (projection + cosine classifier); the per-pixel probe of parsing is
-  :class:`facerep.bench.pixels.PixelProbe`.
+  regression), :class:`EmbeddingHead` (projection + cosine classifier, ArcFace margin when fine-tuning); the
+  per-pixel probe of parsing is :class:`facerep.bench.pixels.PixelProbe`.
 - :func:`fit_ridge`: closed-form ridge regression (regression tasks, linear mode) with the penalty chosen by
   exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps, deterministic.
 - :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense classification,
@@ -80,17 +80,29 @@ def spatial_linear_head(channels: int, grid: int, out_dim: int) -> ProbeHead:
 
 
 class EmbeddingHead(ProbeHead):
-    """Linear projection to an embedding (forward) plus a cosine classifier over training identities (logits)."""
+    """Linear projection to an embedding (forward) plus a cosine classifier over training identities (logits).
+    With ``margin`` > 0 the training logits carry ArcFace's additive angular margin (Deng et al., CVPR 2019): the
+    target identity's logit is s·cos(θ + m) instead of s·cos θ (past θ = π - m, the monotonic extension
+    s·(cos θ - m·sin m) keeps the logit decreasing)."""
 
-    def __init__(self, in_dim: int, emb_dim: int, n_classes: int, scale: float = 16.0) -> None:
+    def __init__(self, in_dim: int, emb_dim: int, n_classes: int, scale: float = 16.0,
+                 margin: float = 0.0) -> None:
         layer = nn.Linear(in_dim, emb_dim)
         super().__init__(layer, layer)
         self.weight = nn.Parameter(torch.randn(n_classes, emb_dim) / emb_dim ** 0.5)
-        self.scale = scale
+        self.scale, self.margin = scale, margin
 
-    def logits(self, emb: torch.Tensor) -> torch.Tensor:
-        """emb: [N, E] -> [N, n_classes] scaled cosine similarities."""
-        return self.scale * F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
+    def logits(self, emb: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """emb: [N, E] -> [N, n_classes] scaled cosine similarities; with the labels y [N] (training) the
+        target logits get the angular margin."""
+        cos = F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
+        if y is None or self.margin <= 0:
+            return self.scale * cos
+        m = self.margin
+        target = cos.gather(1, y.long()[:, None]).clamp(-1 + 1e-7, 1 - 1e-7)
+        shifted = torch.where(target > np.cos(np.pi - m), torch.cos(torch.acos(target) + m),
+                              target - m * np.sin(m))
+        return self.scale * cos.scatter(1, y.long()[:, None], shifted)
 
 
 def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None,
