@@ -3,10 +3,11 @@ resolution.
 
 - ``landmarks2d``: :class:`HeatmapHead`, FAN / HRNet style: a light FPN neck on the maps of
   ``BenchConfig.native_strides`` (4, 8, 16) produces K heatmaps at the finest map's resolution (stride 4),
-  trained with a mean squared error to Gaussian heatmaps centred on the landmarks (σ = :data:`HEATMAP_SIGMA`
-  heatmap cells, as FAN and HRNet train) plus the L1 error of their soft-argmax coordinates (integral
-  regression, Sun et al. ECCV 2018); decoded by soft-argmax (:func:`soft_argmax`: the softmax-weighted mean
-  position, sub-pixel). The output is the coordinate head's: [B, K·2] crop coordinates scaled to [-1, 1].
+  trained with the L1 error of their soft-argmax coordinates (integral regression, Sun et al. ECCV 2018) plus
+  the cross-entropy between each heatmap's spatial softmax and a Gaussian centred on the landmark (σ =
+  :data:`HEATMAP_SIGMA` cells, the target shape FAN and HRNet regress); decoded by soft-argmax
+  (:func:`soft_argmax`: the softmax-weighted mean position, sub-pixel). The output is the coordinate head's:
+  [B, K·2] crop coordinates scaled to [-1, 1].
 - ``parsing``: :class:`FPNSegmentationHead`, a light FPN-style decoder (lateral 1×1 convolutions, top-down
   bilinear upsampling and sums, a 3×3 convolution) and a per-pixel classifier at stride 4, trained with the
   task's class-weighted cross-entropy; the output is packed logits of one level (:mod:`facerep.bench.pixels`).

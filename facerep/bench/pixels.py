@@ -10,12 +10,13 @@ upsampling is linear and its weights sum to one, so the logits are computed at e
 the *packed* per-level logits [N, K, Σ H_i·W_i] (:func:`pack` / :func:`unpack`; the task decodes them to
 pixels).
 
-Fit: up to ``pixels_per_class`` pixels of each class are drawn (seeded) from the training subset's crop masks,
-with replacement when a class has fewer, so every class present weighs the same (an eye is ~0.2 % of a face's
-pixels: an unweighted least-squares fit with arg-max never predicts it). Their features are bilinearly sampled
-from the maps (exactly as ``F.interpolate(..., mode="bilinear", align_corners=False)`` to the crop size would
-give them) and a ridge classifier (:func:`facerep.bench.heads.fit_ridge` on one-hot targets, penalty by
-identity-grouped 5-fold held-out error) is fitted on them.
+Fit: ``pixels_per_class`` × (classes present) pixels are drawn (seeded) from the training subset's crop masks,
+shared out among the classes in proportion to f_c^power (f_c: the class's pixel frequency;
+``pixels_class_power``, 0 = the same number per class), with replacement when a class has fewer (an eye is
+~0.2 % of a face's pixels: an unweighted least-squares fit with arg-max never predicts it). Their features are
+bilinearly sampled from the maps (exactly as ``F.interpolate(..., mode="bilinear", align_corners=False)`` to
+the crop size would give them) and a ridge classifier (:func:`facerep.bench.heads.fit_ridge` on one-hot
+targets, penalty by identity-grouped 5-fold held-out error) is fitted on them.
 """
 from __future__ import annotations
 
