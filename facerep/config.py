@@ -374,6 +374,10 @@ class BenchConfig:
     landmarker: str = "auto"  # 5 alignment points for faces without landmarks: auto | mtcnn | faceapi | none
     aligned_strides: list[int] = dataclasses.field(default_factory=lambda: [4])  # maps read on aligned crops
     aligned_grid: int = 14  # ... each pooled to this grid (cached so, and read as is by the aligned tasks)
+    # maps kept at their own resolution: the per-pixel parsing probe (cached) and fine-tuning's decoders read them
+    native_strides: list[int] = dataclasses.field(default_factory=lambda: [4, 8, 16])
+    pixels_per_class: int = 2000  # parsing probe: pixels drawn per class present in each training subset, ...
+    pixels_class_power: float = 0.25  # ... shared out ∝ class frequency^power (0: equal per class, 1: natural)
     mirror: bool = True  # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops
     head_steps: int = 300  # optimizer steps of a head on cached features
     head_lr: float = 1e-2
@@ -384,7 +388,10 @@ class BenchConfig:
     finetune_epochs: int = 10
     finetune_lr_backbone: float = 1e-4
     finetune_lr_head: float = 1e-3  # scaled down for wide heads (heads.param_groups)
+    finetune_lr_decoder: float = 1e-2  # decoders (heatmaps, FPN): alone on frozen maps (head_steps), then jointly
     finetune_hflip: bool = True  # label-consistent flips (landmark and mask left/right swaps)
+    finetune_linear_heads: bool = False  # fine-tune the linear-probe heads instead of the field's heads
+    # (heatmaps for landmarks2d, an FPN decoder for parsing, a margin loss for recognition)
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
     corruptions: list[str] = dataclasses.field(default_factory=list)  # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)

@@ -8,6 +8,9 @@ image size) and the dense-map settings. Every fraction, seed and task on the sam
 
 Dense features: each map whose stride (image size / map size) is in ``dense_strides`` is average-pooled to
 ``dense_grid`` × ``dense_grid`` and the maps are concatenated along channels, which bounds the cache size.
+Native maps (``native_strides``, only when a task reads them: the per-pixel parsing probe): the maps of those
+strides at their own resolution, ``native<i>.npy`` [N, C_i, H_i, W_i] finest first (ResNet-18 at 112 px,
+strides 4/8/16: 64·28² + 128·14² + 256·7² = 87 808 values, 172 KiB per face).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import os
 import shutil
 import socket
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -66,14 +69,19 @@ def select_maps(maps: Sequence[torch.Tensor], image_size: int, strides: Sequence
 
 
 def encode(backbone: Backbone, images: torch.Tensor, *, strides: Sequence[int], grid: int,
-           dense: bool = True) -> dict[str, torch.Tensor]:
-    """images: [B, 3, S, S] in [0, 1] -> {"pooled": [B, D], "dense": [B, C, grid, grid]} (differentiable)."""
+           dense: bool = True, native: Sequence[int] = ()) -> dict[str, Any]:
+    """images: [B, 3, S, S] in [0, 1] -> {"pooled": [B, D], "dense": [B, C, grid, grid]} and with ``native``
+    strides "native": [[B, C_i, H_i, W_i], …] (those maps at their own resolution, finest first).
+    Differentiable."""
     out = backbone.forward_features(backbone.normalize(images))
     FORWARD_COUNT["images"] += len(images)
-    res = {"pooled": out["pooled"]}
+    res: dict[str, Any] = {"pooled": out["pooled"]}
     if dense:
         picks = select_maps(out["maps"], images.shape[-1], strides)
         res["dense"] = torch.cat([F.adaptive_avg_pool2d(out["maps"][i], grid) for i in picks], dim=1)
+    if native:
+        picks = select_maps(out["maps"], images.shape[-1], native)
+        res["native"] = sorted((out["maps"][i] for i in picks), key=lambda m: -m.shape[-1])
     return res
 
 
@@ -112,6 +120,7 @@ class Features:
     key: str
     computed: bool  # False when read from the cache
     positions: np.ndarray | None = None  # sorted dataset positions of the rows when not all (mirrored training crops)
+    native: list[np.ndarray] = field(default_factory=list)  # [N, C_i, H_i, W_i] maps at native resolution
 
     def rows_at(self, positions: np.ndarray) -> np.ndarray:
         """Row indices of the dataset ``positions``."""
@@ -126,16 +135,20 @@ def rows_of_positions(held: np.ndarray, positions: np.ndarray, what: str) -> np.
     return at
 
 
-def cache_key(weights: str, digest: str, strides: Sequence[int], grid: int) -> str:
-    spec = json.dumps({"v": CACHE_VERSION, "weights": weights, "crops": digest, "strides": list(strides),
-                       "grid": grid}, sort_keys=True)
-    return hashlib.sha256(spec.encode()).hexdigest()[:32]
+def cache_key(weights: str, digest: str, strides: Sequence[int], grid: int,
+              native: Sequence[int] = ()) -> str:
+    spec = {"v": CACHE_VERSION, "weights": weights, "crops": digest, "strides": list(strides), "grid": grid}
+    if native:  # entries without native maps keep their keys
+        spec["native"] = list(native)
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, weights: str, digest: str, name: str,
-                    cache_dir: Path, strides: Sequence[int], grid: int, batch_size: int) -> Features:
-    """The features of ``crops``: read from ``cache_dir`` when present, else computed once and written there."""
-    key = cache_key(weights, digest, strides, grid)
+                    cache_dir: Path, strides: Sequence[int], grid: int, batch_size: int,
+                    native: Sequence[int] = ()) -> Features:
+    """The features of ``crops``: read from ``cache_dir`` when present, else computed once and written there.
+    ``native``: strides of the maps also kept at their own resolution (:attr:`Features.native`)."""
+    key = cache_key(weights, digest, strides, grid, native)
     entry = cache_dir / key
     if cache_dir.is_dir():
         remove_stale_temps(cache_dir)
@@ -146,9 +159,11 @@ def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, w
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}.{socket.gethostname()}.{os.getpid()}.", dir=cache_dir))
     try:
-        _compute(backbone, crops, tmp, name=name, strides=strides, grid=grid, batch_size=batch_size)
+        n_native = _compute(backbone, crops, tmp, name=name, strides=strides, grid=grid,
+                            batch_size=batch_size, native=native)
         (tmp / "meta.json").write_text(json.dumps({"name": name, "n": len(crops), "strides": list(strides),
-                                                   "grid": grid, "arch": getattr(backbone, "arch", "")}))
+                                                   "grid": grid, "arch": getattr(backbone, "arch", ""),
+                                                   "native": list(native), "native_maps": n_native}))
         try:
             os.replace(tmp, entry)
         except OSError:  # another process finished the same entry first
@@ -185,28 +200,31 @@ def _alive(pid: int) -> bool:
 
 @torch.no_grad()
 def _compute(backbone: Backbone, crops: Sequence[FaceSample], folder: Path, *, name: str, strides: Sequence[int],
-             grid: int, batch_size: int) -> None:
+             grid: int, batch_size: int, native: Sequence[int] = ()) -> int:
+    """Write pooled.npy, dense.npy and native<i>.npy (float16) into ``folder``; returns the native maps' count."""
     backbone.eval()
-    pooled = dense = None
+    files: dict[str, np.ndarray] = {}
     starts = range(0, len(crops), batch_size)
     for start in track(starts, f"features of {name}", total=len(starts)):
-        out = encode(backbone, stack_images(crops[start:start + batch_size]), strides=strides, grid=grid)
-        if pooled is None:
-            n = len(crops)
-            pooled = np.lib.format.open_memmap(folder / "pooled.npy", "w+", np.float16, (n, *out["pooled"].shape[1:]))
-            dense = np.lib.format.open_memmap(folder / "dense.npy", "w+", np.float16, (n, *out["dense"].shape[1:]))
-        stop = start + len(out["pooled"])
-        pooled[start:stop] = out["pooled"].float().numpy()
-        dense[start:stop] = out["dense"].float().numpy()
-    assert pooled is not None and dense is not None
-    pooled.flush()
-    dense.flush()
-    del pooled, dense
+        out = encode(backbone, stack_images(crops[start:start + batch_size]), strides=strides, grid=grid,
+                     native=native)
+        arrays = {"pooled": out["pooled"], "dense": out["dense"],
+                  **{f"native{i}": m for i, m in enumerate(out.get("native", []))}}
+        for fname, t in arrays.items():
+            if fname not in files:
+                files[fname] = np.lib.format.open_memmap(folder / f"{fname}.npy", "w+", np.float16,
+                                                         (len(crops), *t.shape[1:]))
+            files[fname][start:start + len(t)] = t.float().numpy()
+    for arr in files.values():
+        arr.flush()
+    return sum(k.startswith("native") for k in files)
 
 
 def _open(entry: Path, key: str, computed: bool) -> Features:
+    n_native = int(json.loads((entry / "meta.json").read_text()).get("native_maps", 0))
+    native = [np.load(entry / f"native{i}.npy", mmap_mode="r") for i in range(n_native)]
     return Features(np.load(entry / "pooled.npy", mmap_mode="r"), np.load(entry / "dense.npy", mmap_mode="r"),
-                    key, computed)
+                    key, computed, native=native)
 
 
 def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, seed: int,

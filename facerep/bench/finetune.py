@@ -1,15 +1,22 @@
 """``--mode finetune``: a copy of the backbone and the task's head trained end to end on the face crops.
 
+Heads: the decoders the field fine-tunes with where a task has one (:mod:`facerep.bench.finetune_heads`:
+heatmaps with a soft-argmax decode for ``landmarks2d``, an FPN decoder for ``parsing``; recognition's head
+adds an ArcFace margin), trained from their initialisation together with the backbone; every other task (and
+every task with
+``finetune_linear_heads``) fine-tunes its linear-probe head, initialised by a linear probe on the initial
+backbone's features (LP-FT, Kumar et al. ICLR 2022), so fine-tuning starts from the linear-mode solution.
+
 AdamW with separate learning rates for the backbone (``finetune_lr_backbone``) and the head
-(``finetune_lr_head``), ``finetune_epochs`` passes over the training subset in seeded mini-batches, and
-batch-norm statistics frozen, the head initialised by a linear probe (LP-FT), and label-consistent augmentation: each crop is mirrored with probability 0.5 by
+(``finetune_lr_head``), ``finetune_epochs`` passes over the training subset in seeded mini-batches, batch-norm
+statistics frozen, and label-consistent augmentation: each crop is mirrored with probability 0.5 by
 :func:`facerep.data.transforms.hflip`, which swaps left/right landmark indices and mask classes and negates
 yaw and roll. (Tasks whose landmark scheme has no known left/right correspondence train without flips.)
 """
 from __future__ import annotations
 
 import copy
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -18,17 +25,33 @@ from ..data.sample import FaceSample, collate
 from ..data.transforms import hflip
 from ..errors import ConfigError
 from .features import encode, global_vector, head_spec, stack_images
+from .finetune_heads import build_decoder, has_decoder
 from .heads import fit_head, param_groups
+from .pixels import fit_pixel_probe
 from .sources import crop_view
-from .tasks._base import Task
+from .tasks._base import HeadSpec, Task
+
+Inputs = Callable[[Sequence[FaceSample]], Any]  # crops -> the head's input (a tensor, or native maps)
 
 
-def _features(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> torch.Tensor:
-    """The task's input, as in the linear mode: the dense grid, or the global vector."""
+def _features(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> Any:
+    """The task's input, as in the linear mode: the dense grid, the global vector, or (tasks of input
+    "pixels") the maps of ``native_strides`` at native resolution."""
+    if task.input == "pixels":
+        return _native(model, crops, cfg)
     view = crop_view(cfg, task)
     out = encode(model, stack_images(crops), strides=view.strides, grid=view.grid,
                  dense=task.input == "dense" or view.global_grid > 0)
-    return out["dense"] if task.input == "dense" else global_vector(out["pooled"], out.get("dense"), view.global_grid)
+    if task.input == "dense":
+        return out["dense"]
+    return global_vector(out["pooled"], out.get("dense"), view.global_grid)
+
+
+def _native(model: Any, crops: Sequence[FaceSample], cfg: Any) -> list[torch.Tensor]:
+    """The backbone maps of ``native_strides`` at their own resolution, finest first:
+    [[B, C_i, H_i, W_i], …]."""
+    out = encode(model, stack_images(crops), strides=(), grid=1, dense=False, native=cfg.native_strides)
+    return out["native"]
 
 
 def _can_flip(task: Task, sample: FaceSample, info: Any) -> bool:
@@ -40,36 +63,104 @@ def _can_flip(task: Task, sample: FaceSample, info: Any) -> bool:
 
 
 def _train_frozen_bn(model: torch.nn.Module) -> None:
-    """Training mode with batch-norm statistics frozen: few-shot batches are too small to estimate them, and the
-    features then match those the head was initialised on and those it is tested on."""
+    """Training mode with batch-norm statistics frozen: few-shot batches are too small to estimate them, and
+    the features then match those the head was initialised on and those it is tested on."""
     model.train()
     for m in model.modules():
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             m.eval()
 
 
-def _frozen(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> torch.Tensor:
+def _frozen(model: Any, crops: Sequence[FaceSample], inputs: Inputs, cfg: Any) -> Any:
+    """``inputs`` of every crop in eval mode without gradients, batch by batch, concatenated (level by level
+    for lists of maps)."""
     model.eval()
     with torch.no_grad():
-        return torch.cat([_features(model, crops[s:s + cfg.batch_size], task, cfg)
-                          for s in range(0, len(crops), cfg.batch_size)])
+        parts = [inputs(crops[s:s + cfg.batch_size]) for s in range(0, len(crops), cfg.batch_size)]
+    if isinstance(parts[0], list):
+        return [torch.cat(level) for level in zip(*parts)]
+    return torch.cat(parts)
 
 
-def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_pos: np.ndarray, y: torch.Tensor,
-                     cfg: Any, seed: int) -> torch.Tensor:
-    """Fine-tune a copy of ``backbone`` with a new head on train positions ``idx`` (targets ``y`` [n, ...]) and
-    return the head-space output on the test positions. The head starts from a linear probe on the initial
-    backbone's features (LP-FT, Kumar et al. ICLR 2022), so fine-tuning starts from the linear-mode solution."""
+def _levels_spec(model: Any, crop: FaceSample, cfg: Any, info: Any) -> HeadSpec:
+    """The HeadSpec of a decoder: the native maps' (C, H, W), from one crop."""
+    maps = _frozen(model, [crop], lambda c: _native(model, c, cfg), cfg)
+    levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in maps)
+    return HeadSpec(0, 0, 0, cfg.image_size, info, levels=levels)
+
+
+def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tensor, cfg: Any,
+                 seed: int) -> tuple[torch.nn.Module, Inputs, Callable[..., torch.Tensor]]:
+    """The task's linear-probe head, fitted on the initial backbone's features of ``chosen`` (LP), with its
+    input function and training loss (LP-FT)."""
+    inputs: Inputs = lambda crops: _features(model, crops, task, cfg)
+    x0 = _frozen(model, chosen, inputs, cfg)
+    if task.input == "pixels":
+        levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in x0)
+        head = task.build_head(HeadSpec(0, 0, 0, cfg.image_size, task.info, levels=levels))
+        reader = lambda rows: [m[torch.from_numpy(np.asarray(rows))] for m in x0]
+        fit_pixel_probe(head, [reader], np.arange(len(chosen)), y, None, per_class=cfg.pixels_per_class,
+                        seed=seed, n_classes=task.n, power=cfg.pixels_class_power)
+    else:
+        head = task.build_head(head_spec(x0, cfg, task.info))
+        fit_head(task, head, x0, y, cfg, seed)
+    return head, inputs, lambda x, t: task.loss(head(x), t, head)
+
+
+def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_pos: np.ndarray,
+                     y: torch.Tensor, cfg: Any, seed: int) -> torch.Tensor:
+    """Fine-tune a copy of ``backbone`` with a new head on train positions ``idx`` (targets ``y`` [n, ...])
+    and return the head-space output on the test positions: with the task's decoder, or its linear-probe
+    head initialised by a linear probe on the initial backbone's features."""
     train_crops, test_crops, info = src.train.crops, src.test.crops, src.train.info
     if train_crops is None or test_crops is None:
         raise ConfigError("fine-tuning needs the face crops in memory")
     torch.manual_seed(seed)
     model = copy.deepcopy(backbone)
     chosen = [train_crops[i] for i in idx]
-    x0 = _frozen(model, chosen, task, cfg)
-    head = task.build_head(head_spec(x0, cfg, info))
-    fit_head(task, head, x0, y, cfg, seed)
-    opt = torch.optim.AdamW(param_groups(model, head, cfg.finetune_lr_backbone, cfg.finetune_lr_head),
+    decoder = None
+    if not cfg.finetune_linear_heads and has_decoder(task):
+        decoder = build_decoder(task, _levels_spec(model, chosen[0], cfg, info))
+    if decoder is not None:
+        head: torch.nn.Module = decoder
+        inputs: Inputs = lambda crops: _native(model, crops, cfg)
+        step_loss = decoder.train_loss
+        _warm_up(decoder, [m.half() for m in _frozen(model, chosen, inputs, cfg)], y, cfg, seed)
+    else:
+        head, inputs, step_loss = _linear_head(task, model, chosen, y, cfg, seed)
+    lr_head = cfg.finetune_lr_decoder if decoder is not None else cfg.finetune_lr_head
+    _train(model, head, inputs, step_loss, task, chosen, y, cfg, seed, info, lr_head)
+    head.eval()
+    test = [test_crops[i] for i in test_pos]
+    model.eval()
+    with torch.no_grad():
+        starts = range(0, len(test), cfg.batch_size)
+        return torch.cat([head(inputs(test[s:s + cfg.batch_size])) for s in starts])
+
+
+def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor, cfg: Any,
+             seed: int) -> None:
+    """Train a decoder alone on the initial backbone's maps of the training faces (float16, [[n, C_i, H_i,
+    W_i], …]; ``head_steps`` AdamW steps on seeded mini-batches of ``batch_size`` at ``finetune_lr_decoder``):
+    the decoders' counterpart of LP-FT's linear probe, so that joint fine-tuning does not start from a random
+    head."""
+    opt = torch.optim.AdamW(decoder.parameters(), lr=cfg.finetune_lr_decoder,
+                            weight_decay=cfg.head_weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    decoder.train()
+    for _ in range(cfg.head_steps):
+        idx = torch.randperm(len(y), generator=gen)[:cfg.batch_size]
+        loss = decoder.train_loss([m[idx].float() for m in maps], y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
+def _train(model: Any, head: torch.nn.Module, inputs: Inputs, step_loss: Callable[..., torch.Tensor],
+           task: Task, chosen: list[FaceSample], y: torch.Tensor, cfg: Any, seed: int, info: Any,
+           lr_head: float) -> None:
+    """``finetune_epochs`` passes of AdamW over ``chosen`` in seeded mini-batches, label-consistent flips."""
+    opt = torch.optim.AdamW(param_groups(model, head, cfg.finetune_lr_backbone, lr_head),
                             weight_decay=cfg.head_weight_decay)
     flip = cfg.finetune_hflip and _can_flip(task, chosen[0], info)
     rng = np.random.default_rng(seed)
@@ -83,11 +174,7 @@ def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_
                 continue
             samples = [hflip(chosen[i], info) if flip and rng.random() < 0.5 else chosen[i] for i in part]
             target = task.targets(collate(samples)) if flip else y[torch.from_numpy(part)]
-            loss = task.loss(head(_features(model, samples, task, cfg)), target, head)
+            loss = step_loss(inputs(samples), target)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    head.eval()
-    x_test = _frozen(model, [test_crops[i] for i in test_pos], task, cfg)
-    with torch.no_grad():
-        return head(x_test)

@@ -2,8 +2,8 @@
 
 - :class:`ProbeHead`: input standardisation (statistics of the training features) + a linear core:
   ``linear_head`` on ``pooled`` [N, D], ``spatial_linear_head`` on a dense grid [N, C, G, G] flattened (landmark
-  regression), ``conv1x1_head`` (per-cell classifier on the grid; a 1×1 conv commutes with bilinear upsampling,
-  so this is the "1×1 conv on upsampled maps"), :class:`EmbeddingHead` (projection + cosine classifier).
+  regression), :class:`EmbeddingHead` (projection + cosine classifier, ArcFace margin when fine-tuning); the
+  per-pixel probe of parsing is :class:`facerep.bench.pixels.PixelProbe`.
 - :func:`fit_ridge`: closed-form ridge regression (regression tasks, linear mode) with the penalty chosen by
   exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps, deterministic.
 - :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense classification,
@@ -63,30 +63,18 @@ class Standardize(nn.Module):
 
 
 class ProbeHead(nn.Module):
-    """Standardisation followed by a linear ``core``; ``last`` is the core's final Linear layer. ``per_cell``: the
-    core applies ``last`` to every grid cell of [N, C, G, G] (so ridge fits rows of cells, not of samples)."""
+    """Standardisation followed by a linear ``core``; ``last`` is the core's final Linear layer."""
 
-    def __init__(self, core: nn.Module, last: nn.Module, per_cell: bool = False) -> None:
+    def __init__(self, core: nn.Module, last: nn.Module) -> None:
         super().__init__()
-        self.norm, self.core, self.last, self.per_cell = Standardize(), core, last, per_cell
+        self.norm, self.core, self.last = Standardize(), core, last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.core(self.norm(x))
 
     def rows(self, x: torch.Tensor) -> torch.Tensor:
-        """The design (or target) rows ``last`` sees: [N, ...] -> [N, D], or [N, C, G, G] -> [N·G·G, C] per cell."""
-        return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1]) if self.per_cell else x.reshape(len(x), -1)
-
-
-class ChannelLinear(nn.Module):
-    """A 1×1 convolution as a Linear over the channel axis: [N, C, H, W] -> [N, out, H, W]."""
-
-    def __init__(self, layer: nn.Linear) -> None:
-        super().__init__()
-        self.layer = layer
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layer(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        """The design (or target) rows ``last`` sees: [N, ...] -> [N, D]."""
+        return x.reshape(len(x), -1)
 
 
 def linear_head(in_dim: int, out_dim: int) -> ProbeHead:
@@ -101,24 +89,30 @@ def spatial_linear_head(channels: int, grid: int, out_dim: int) -> ProbeHead:
     return ProbeHead(nn.Sequential(nn.Flatten(1), layer), layer)
 
 
-def conv1x1_head(channels: int, n_classes: int) -> ProbeHead:
-    """[N, C, G, G] -> logits [N, n_classes, G, G] (a 1×1 conv, fitted per cell)."""
-    layer = nn.Linear(channels, n_classes)
-    return ProbeHead(ChannelLinear(layer), layer, per_cell=True)
-
-
 class EmbeddingHead(ProbeHead):
-    """Linear projection to an embedding (forward) plus a cosine classifier over training identities (logits)."""
+    """Linear projection to an embedding (forward) plus a cosine classifier over training identities (logits).
+    With ``margin`` > 0 the training logits carry ArcFace's additive angular margin (Deng et al., CVPR 2019): the
+    target identity's logit is s·cos(θ + m) instead of s·cos θ (past θ = π - m, the monotonic extension
+    s·(cos θ - m·sin m) keeps the logit decreasing)."""
 
-    def __init__(self, in_dim: int, emb_dim: int, n_classes: int, scale: float = 16.0) -> None:
+    def __init__(self, in_dim: int, emb_dim: int, n_classes: int, scale: float = 16.0,
+                 margin: float = 0.0) -> None:
         layer = nn.Linear(in_dim, emb_dim)
         super().__init__(layer, layer)
         self.weight = nn.Parameter(torch.randn(n_classes, emb_dim) / emb_dim ** 0.5)
-        self.scale = scale
+        self.scale, self.margin = scale, margin
 
-    def logits(self, emb: torch.Tensor) -> torch.Tensor:
-        """emb: [N, E] -> [N, n_classes] scaled cosine similarities."""
-        return self.scale * F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
+    def logits(self, emb: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """emb: [N, E] -> [N, n_classes] scaled cosine similarities; with the labels y [N] (training) the
+        target logits get the angular margin."""
+        cos = F.normalize(emb, dim=1) @ F.normalize(self.weight, dim=1).T
+        if y is None or self.margin <= 0:
+            return self.scale * cos
+        m = self.margin
+        target = cos.gather(1, y.long()[:, None]).clamp(-1 + 1e-7, 1 - 1e-7)
+        shifted = torch.where(target > np.cos(np.pi - m), torch.cos(torch.acos(target) + m),
+                              target - m * np.sin(m))
+        return self.scale * cos.scatter(1, y.long()[:, None], shifted)
 
 
 def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None,
@@ -199,8 +193,7 @@ def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | Non
 def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndarray | None = None,
               loss: CVLoss | None = None, gram: torch.Tensor | None = None) -> float:
     """Closed-form ridge regression (unpenalised intercept) of ``y`` on the standardised ``x``, one row per sample
-    ([N, ...] flattened) or per grid cell for ``per_cell`` heads ([N, C, G, G] -> [N·G·G, C], targets likewise;
-    cells whose targets are all 0 or NaN are left out). NaN targets are missing and filled with the column mean.
+    ([N, ...] flattened). NaN targets are missing and filled with the column mean.
     Sets ``head.last``; returns the chosen penalty.
 
     The penalty is chosen over RIDGE_GRID (× the mean squared singular value) by held-out error, holding out whole
@@ -209,16 +202,10 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
     cross-validation from per-fold sufficient statistics (:func:`_kfold_lambda`), so memory stays O(D²).
     ``loss``: the held-out criterion of the exact path (default: squared error; the k-fold path always uses it).
     The standardisation is fitted on ``x`` unless the head already has one (:class:`facerep.bench.design.Design`);
-    ``gram`` [N, N]: the Gram matrix of the standardised rows of ``x`` when already known (not for per-cell heads)."""
+    ``gram`` [N, N]: the Gram matrix of the standardised rows of ``x`` when already known."""
     if not head.norm.fitted:
         head.norm.fit(x)
     xs, yt = head.rows(head.norm(x)).float(), head.rows(y).double()
-    if head.per_cell:
-        gram = None
-        keep = torch.nan_to_num(yt).abs().sum(1) > 0
-        cells = len(xs) // max(1, len(x))
-        xs, yt = xs[keep], yt[keep]
-        groups = None if groups is None else np.repeat(np.asarray(groups), cells)[keep.numpy()]
     mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
     # float32 accumulation (pairwise, ~1e-8 relative here) is an order of magnitude faster than dtype=float64

@@ -1,5 +1,6 @@
 """The frozen-backbone heads of one task (``--mode linear`` and ``knn``): their cached inputs, read once per task,
-and the fit + prediction of one training subset.
+and the fit + prediction of one training subset (:func:`linear_heads` picks :class:`LinearHeads`, or
+:class:`PixelHeads` for per-pixel tasks).
 
 In linear mode the inputs are standardised once with the whole training split's statistics and the ridge fits
 share one Gram matrix (:mod:`.design`; one per source, input kind and training split, so tasks reading the same
@@ -16,9 +17,18 @@ import torch
 from .design import Design
 from .features import head_spec, task_input
 from .heads import ProbeHead, fit_head
+from .pixels import fit_pixel_probe, memmap_reader, predict_maps
 from .robustness import augmented_inputs, repeat_labels, train_corruption_pairs
 from .sources import Source
 from .tasks._base import HeadSpec, Task
+
+
+def linear_heads(task: Task, src: Source, cfg: Any, train_pos: np.ndarray, test_pos: np.ndarray,
+                 pairs: list[tuple[str, str]]) -> "LinearHeads | PixelHeads":
+    """The heads of ``task`` on cached features: the per-pixel probe for tasks of input "pixels", else
+    LinearHeads."""
+    kind = PixelHeads if task.input == "pixels" else LinearHeads
+    return kind(task, src, cfg, train_pos, test_pos, pairs)
 
 
 class LinearHeads:
@@ -83,9 +93,33 @@ def fit_predict(task: Task, spec: HeadSpec, x: torch.Tensor, y: torch.Tensor, x_
     gram = None
     if design is not None:
         design.attach(head)
-        if rows is not None and isinstance(head, ProbeHead) and not head.per_cell:
+        if rows is not None and isinstance(head, ProbeHead):
             gram = design.gram_of(rows)
     scored = fit_head(task, head, x, y, cfg, seed, groups, gram)
     with torch.no_grad():
         outs = [head(x_te) for x_te in x_tests]
     return [task.from_scores(o) for o in outs] if scored else outs
+
+
+class PixelHeads:
+    """The per-pixel probe of one task on cached native maps: the same interface as :class:`LinearHeads`
+    (``predict(idx, y, groups, seed)`` -> an output per test input: clean, then each test corruption of
+    ``pairs``)."""
+
+    def __init__(self, task: Task, src: Source, cfg: Any, train_pos: np.ndarray, test_pos: np.ndarray,
+                 pairs: list[tuple[str, str]]) -> None:
+        self.task, self.cfg, self.test_pos = task, cfg, np.asarray(test_pos)
+        keys = ["train", *(f"train|{n}:{s}" for n, s in train_corruption_pairs(cfg))]
+        self.train = [memmap_reader(src.features[k]) for k in keys]
+        self.tests = [memmap_reader(src.features[k]) for k in ["test", *(f"test|{n}:{s}" for n, s in pairs)]]
+        first = src.features["train"].native
+        self.levels = tuple((int(m.shape[1]), int(m.shape[2]), int(m.shape[3])) for m in first)
+
+    def predict(self, idx: np.ndarray, y: torch.Tensor, groups: np.ndarray | None,
+                seed: int) -> list[torch.Tensor]:
+        """Fit on the training faces ``idx`` (crop masks y [n, S, S]) -> packed logits on each test input."""
+        cfg = self.cfg
+        head = self.task.build_head(HeadSpec(0, 0, 0, cfg.image_size, self.task.info, levels=self.levels))
+        fit_pixel_probe(head, self.train, np.asarray(idx), y, groups, per_class=cfg.pixels_per_class, seed=seed,
+                        n_classes=self.task.n, power=cfg.pixels_class_power)
+        return [predict_maps(head, read, self.test_pos) for read in self.tests]

@@ -32,7 +32,7 @@ from ..progress import track
 from .features import cached_features, default_cache_dir, load_backbone, task_input, weights_digest
 from .finetune import finetune_predict
 from .groups import group_labels, parse_skew, skew_positions
-from .linear import LinearHeads
+from .linear import linear_heads
 from .prepare import group_ids, take
 from .robustness import (
     corruption_pairs,
@@ -112,6 +112,8 @@ def validate(cfg: Any) -> None:
     if cfg.align not in ALIGN:
         raise ConfigError(f"align {cfg.align!r} is not one of {', '.join(ALIGN)}")
     resolve_landmarker(cfg.landmarker)  # an unknown or unavailable landmarker fails before any work
+    if not cfg.native_strides or cfg.pixels_per_class < 1:
+        raise ConfigError("the per-pixel probe needs at least one native stride and pixels_per_class >= 1")
     if cfg.align_margin < 0 or cfg.aligned_grid < 1 or not cfg.aligned_strides:
         raise ConfigError("aligned crops need align_margin >= 0, aligned_grid >= 1 and at least one aligned stride")
     corruption_pairs(cfg)  # unknown corruptions or severities fail before any work
@@ -179,6 +181,8 @@ def run(cfg: Any, data: Any = None, backbone: Any = None) -> BenchResult:
             if src.official:
                 task.use_test_info(src.test.info)
             if cfg.mode != "finetune":
+                if any(t.input == "pixels" for t in readers[dsname, view]) and "train" not in src.features:
+                    src.native = tuple(cfg.native_strides)  # per-pixel heads read maps at native resolution
                 _ensure_features(src, model, weights, cfg, result, _mirror_rows(src, readers[dsname, view], cfg))
             result.rows += run_task(task, src, model, cfg, bb_name, result.splits)
     _note_splits(result)
@@ -243,7 +247,8 @@ def _ensure_features(src: Source, model: Any, weights: str, cfg: Any, result: Be
         t0 = time.perf_counter()
         feats = cached_features(model, crops, weights=weights, digest=digest, name=name,
                                 cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
-                                grid=src.view.grid, batch_size=cfg.batch_size)
+                                grid=src.view.grid, batch_size=cfg.batch_size,
+                                native=src.native if positions is None else ())
         if feats.computed:
             result.forwarded += len(crops)
             result.forward_seconds += time.perf_counter() - t0
@@ -280,7 +285,7 @@ def run_task(task: Task, src: Source, model: Any, cfg: Any, backbone_name: str,
     pairs = corruption_pairs(cfg)
     if pairs:
         base.update(corruption="clean", severity="0")
-    heads = LinearHeads(task, src, cfg, train_pos, test_pos, pairs) if linear else None
+    heads = linear_heads(task, src, cfg, train_pos, test_pos, pairs) if linear else None
     regions = {k.partition("|")[2]: r[test_pos] for k, r in src.regions.items() if k.startswith("test|")}
     grouping = group_ids(src.train.batch)
     configs = [(seed, *s) for seed in cfg.seeds for s in subsets(task, src.train.batch, train_pos, cfg, seed)]

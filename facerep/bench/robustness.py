@@ -83,7 +83,7 @@ def encode_corrupted(src: Any, model: Any, weights: str, cfg: Any) -> int:
             feats = cached_features(model, [c for c, _ in done], weights=weights,
                                     digest=f"{prep.digest}|{name}:{sev}", name=f"{prep.name} {name}:{sev}",
                                     cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
-                                    grid=src.view.grid, batch_size=cfg.batch_size)
+                                    grid=src.view.grid, batch_size=cfg.batch_size, native=src.native)
             forwarded += len(done) if feats.computed else 0
             src.features[key] = feats
     return forwarded

@@ -53,6 +53,7 @@ class Source:
     features: dict[str, Features] = field(default_factory=dict)  # "train" / "test" -> cached features
     regions: dict[str, np.ndarray] = field(default_factory=dict)  # "test|occlusion:S" -> [N, S, S] bool occluded
     designs: dict[tuple, Any] = field(default_factory=dict)  # shared Designs of linear heads (facerep.bench.linear)
+    native: tuple[int, ...] = ()  # strides of the maps cached at native resolution (tasks of input "pixels")
 
     @property
     def skipped(self) -> list[tuple[str, int, str]]:

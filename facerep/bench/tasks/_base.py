@@ -27,13 +27,15 @@ from ...errors import MissingLabelsError
 class HeadSpec:
     """What a head is built from: the backbone's feature sizes and the training data's vocabularies.
 
-    pooled_dim: D of ``pooled`` [N, D]; dense_channels / dense_grid: the cached dense map [N, C, G, G]."""
+    pooled_dim: D of ``pooled`` [N, D]; dense_channels / dense_grid: the cached dense map [N, C, G, G];
+    levels: (C_i, H_i, W_i) of each native-resolution map a per-pixel head reads (finest first)."""
 
     pooled_dim: int
     dense_channels: int
     dense_grid: int
     image_size: int
     info: DatasetInfo
+    levels: tuple[tuple[int, int, int], ...] = ()
 
 
 class Task:
@@ -42,7 +44,7 @@ class Task:
     name: ClassVar[str] = ""
     needs: ClassVar[frozenset[str]] = frozenset()
     primary: ClassVar[tuple[str, str]] = ("", "max")  # (metric, "min" | "max")
-    input: ClassVar[str] = "pooled"  # "pooled" [N, D] or "dense" [N, C, G, G]
+    input: ClassVar[str] = "pooled"  # "pooled" [N, D], "dense" [N, C, G, G] or "pixels" (native maps)
     crop: ClassVar[str] = "box"  # "box" (face box + margin) or "aligned" (5-point similarity; see bench.sources)
     mirror_invariant: ClassVar[bool] = False  # a horizontal flip leaves the labels unchanged (see BenchConfig.mirror)
     regression: ClassVar[bool] = False  # linear heads fitted in closed form (ridge) instead of AdamW

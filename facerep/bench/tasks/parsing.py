@@ -1,10 +1,13 @@
-"""``parsing``: per-pixel face parsing with a 1×1 conv on the cached dense grid (G×G logits, bilinearly upsampled;
-a 1×1 conv commutes with bilinear upsampling, so this is the "1×1 conv on upsampled maps"). The head is trained
-against the class histogram of each grid cell (soft labels, cheap): in linear mode by ridge regression of the
-histograms on the cell's features (closed form, penalty by identity-grouped cross-validation), when fine-tuning
-by soft cross-entropy; at test time logits are upsampled to the crop,
-the arg-max mask is **warped back to original image pixels** (nearest; pixels outside the crop are predicted
-background) and scored against the original mask (pixels labelled 255 are ignored).
+"""``parsing``: per-pixel face parsing. Head outputs are logits at the resolution of each backbone map they
+come from, packed ([N, K, Σ H_i·W_i], :func:`facerep.bench.pixels.pack`); decoding upsamples every level
+bilinearly to the crop, sums them, takes the arg-max and **warps the mask back to original image pixels**
+(nearest; pixels outside the crop are predicted background), where it is scored against the original mask
+(pixels labelled 255 are ignored). Linear mode: the dense per-pixel probe of :mod:`facerep.bench.pixels` (maps
+of strides 4/8/16 at native resolution, a linear classifier per pixel fitted in closed form on class-balanced
+pixel samples); fine-tuning: the FPN-style decoder of :mod:`facerep.bench.finetune_heads` (or, with
+``finetune_linear_heads``, the probe itself), trained with cross-entropy weighted by median-frequency class
+balancing (Eigen & Fergus, ICCV 2015: w_c = median_c'(f_c') / f_c over the training pixels' class frequencies
+f).
 
 Metrics (dataset-level, TP/FP/FN summed over all pixels, as LaPa / CelebAMask-HQ results are reported):
 ``f1_<class>`` and ``iou_<class>`` per class; ``mean_f1`` over every class except the background (class 0, or
@@ -21,7 +24,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import metrics as M
-from ..heads import conv1x1_head
+from ..pixels import PixelProbe, upsample_packed
 from . import register_task
 from ._base import HeadSpec, Task
 
@@ -33,9 +36,8 @@ class Parsing(Task):
     name = "parsing"
     needs = frozenset({"mask"})
     primary = ("mean_f1", "max")
-    input = "dense"
+    input = "pixels"
     knn = False
-    closed_form = True
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -45,51 +47,55 @@ class Parsing(Task):
         names = list(info.mask_classes) or [f"class{i}" for i in range(self.n)]
         self.names = names
         bg = names.index("background") if "background" in names else 0
+        self.background = bg
         self.foreground = [i for i in range(self.n) if i != bg]
+        freq = torch.bincount(labelled.long().clamp(max=self.n - 1), minlength=self.n).double()
+        freq = freq / freq.sum().clamp(min=1)
+        present = freq > 0
+        median = freq[present].median() if present.any() else torch.tensor(1.0, dtype=torch.float64)
+        self.class_weights = torch.where(present, median / freq.clamp(min=1e-12), 0.0).float()
+        self.levels: list[tuple[int, int]] = [(1, 1)]  # (H_i, W_i) of the packed logits; set by build_head
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
-        return conv1x1_head(spec.dense_channels, self.n)
+        """The per-pixel linear probe on the native maps ``spec.levels``
+        (:class:`facerep.bench.pixels.PixelProbe`)."""
+        if not spec.levels:
+            raise ValueError("parsing reads native-resolution maps: the head spec has no levels")
+        self.levels = [(h, w) for _, h, w in spec.levels]
+        return PixelProbe([c for c, _, _ in spec.levels], self.n)
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
-        """[N, C, G, G]: the fraction of each class among the labelled pixels of each grid cell (all 0 where a
-        cell has no labelled pixel)."""
-        g, out = self.cfg.dense_grid, []
-        for start in range(0, len(batch["mask"]), _CHUNK):
-            m = batch["mask"][start:start + _CHUNK].long()
-            onehot = F.one_hot(m.clamp(max=self.n), self.n + 1)[..., :self.n]  # 255 -> the dropped extra class
-            hist = F.adaptive_avg_pool2d(onehot.permute(0, 3, 1, 2).float(), g)
-            out.append(hist / hist.sum(1, keepdim=True).clamp(min=1e-8))
-        return torch.cat(out)
+        """The crop masks [N, S, S] (uint8 class ids, 255 = unlabelled)."""
+        return batch["mask"]
 
     def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
-        ce = -(y * F.log_softmax(out, dim=1)).sum(1)  # [N, G, G]
-        valid = y.sum(1) > 0
-        return ce[valid].mean() if valid.any() else out.sum() * 0.0
+        """Class-weighted cross-entropy of the packed logits ``out`` upsampled to the crop masks ``y`` [B, S,
+        S]."""
+        logits = upsample_packed(out, self.levels, int(y.shape[-1]))
+        target = y.long()
+        if not (target != 255).any():
+            return out.sum() * 0.0
+        return F.cross_entropy(logits, target, weight=self.class_weights.to(logits.device), ignore_index=255)
 
     def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
-        """Logits that predict the most frequent class (by labelled pixels) everywhere."""
-        top = int(torch.argmax(y_train.sum((0, 2, 3))))
-        out = torch.full((n, self.n, *y_train.shape[2:]), -10.0)
+        """Packed logits that predict the most frequent class (by labelled pixels) everywhere."""
+        labelled = y_train[y_train != 255].long()
+        top = self.background
+        if labelled.numel():
+            top = int(torch.argmax(torch.bincount(labelled, minlength=self.n)))
+        out = torch.full((n, self.n, sum(h * w for h, w in self.levels)), -10.0)
         out[:, top] = 10.0
         return out
 
-    def vote_targets(self, y: torch.Tensor) -> torch.Tensor:
-        """The linear mode's ridge classifier fits the cell histograms themselves ([N, C, G, G])."""
-        return y
-
-    def from_scores(self, s: torch.Tensor) -> torch.Tensor:
-        """Fitted histograms are used as logits: the upsampled arg-max decides each pixel."""
-        return s
-
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> list[np.ndarray]:
-        """Logits [N, C, G, G] -> arg-max masks in original image pixels (list of H_i × W_i uint8)."""
+        """Packed logits [N, K, L] -> arg-max masks in original image pixels (list of H_i × W_i uint8)."""
         size, masks = self.cfg.image_size, []
         for start in range(0, len(out), _CHUNK):
-            up = F.interpolate(out[start:start + _CHUNK].float(), size=(size, size), mode="bilinear", align_corners=False)
+            up = upsample_packed(out[start:start + _CHUNK], self.levels, size)
             crop = up.max(1).indices.to(torch.uint8).numpy()  # = argmax(1) (first maximum), several times faster
             for c, a, (h, w) in zip(crop, batch["affine"][start:start + _CHUNK], batch["orig_size"][start:start + _CHUNK]):
                 masks.append(cv2.warpAffine(c, a, (int(w), int(h)), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
-                                            borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+                                            borderMode=cv2.BORDER_CONSTANT, borderValue=self.background))
         return masks
 
     def truth(self, batch: dict[str, Any]) -> list[np.ndarray]:
