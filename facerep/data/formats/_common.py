@@ -172,6 +172,20 @@ def read_csv(path: str | Path, required: Sequence[str]) -> tuple[list[str], list
     return header, out
 
 
+def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.ndarray:
+    """Resize ``image`` (H×W[×C]) to ``size_hw`` (bilinear) when the sizes differ by one integer factor in both
+    axes (CelebAMask-HQ: 1024² images, 512² masks); equal sizes pass; any other mismatch is a DataError."""
+    from PIL import Image
+
+    (h, w), (mh, mw) = image.shape[:2], size_hw
+    if (h, w) == (mh, mw):
+        return image
+    if h % mh or w % mw or h // mh != w // mw:
+        raise DataError(f"image is {w}×{h} but its masks are {mw}×{mh} (W×H); expected equal sizes or one "
+                        "integer scale factor", where)
+    return np.asarray(Image.fromarray(image).resize((mw, mh), Image.BILINEAR))
+
+
 def read_label_png(path: str | Path, image_shape: tuple[int, ...] | None, n_classes: int | None,
                    ignore: int = 255) -> np.ndarray:
     """A label-id PNG as H×W uint8 class ids: palette PNGs give their indices, 8/16-bit grey their values.

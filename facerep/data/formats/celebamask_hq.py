@@ -26,7 +26,17 @@ from ...errors import DataError
 from ...io import read_image
 from ..vocab import CELEBAMASK19
 from . import register_format
-from ._common import FormatBase, Item, LazyDataset, make_info, need_dir, parse_int, read_lines, select_split
+from ._common import (
+    FormatBase,
+    Item,
+    LazyDataset,
+    fit_image,
+    make_info,
+    need_dir,
+    parse_int,
+    read_lines,
+    select_split,
+)
 
 PARTS: tuple[str, ...] = CELEBAMASK19[1:]
 SPLIT_CODES = {"0": "train", "1": "val", "2": "test"}
@@ -56,19 +66,6 @@ def merge_parts(parts: list[tuple[int, Path]]) -> np.ndarray:
         mask[part != 0] = cls
     assert mask is not None
     return mask
-
-
-def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.ndarray:
-    """Resize ``image`` to ``size_hw`` when the sizes differ by one integer factor; else DataError."""
-    from PIL import Image
-
-    (h, w), (mh, mw) = image.shape[:2], size_hw
-    if (h, w) == (mh, mw):
-        return image
-    if h % mh or w % mw or h // mh != w // mw:
-        raise DataError(f"image is {w}×{h} but its masks are {mw}×{mh} (W×H); expected equal sizes or one "
-                        "integer scale factor", where)
-    return np.asarray(Image.fromarray(image).resize((mw, mh), Image.BILINEAR))
 
 
 def load_image(item: Item) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 Layout: ``PATH/images/<stem>.<ext>`` and ``PATH/labels/<stem>.png``, or the same pair inside split
 folders ``PATH/{train,val,test}/``. Label PNGs hold class ids: 8-bit grey, 16-bit grey, or palette
-PNGs (read as palette indices, never as colours); 255 = ignore. Class names come from
-``PATH/classes.yaml`` (a YAML list of names in id order, or a mapping ``id: name``) or from the
-path option ``?classes=``, which takes a preset (``celebamask19``, ``lapa11``) or a YAML file::
+PNGs (read as palette indices, never as colours); 255 = ignore. A label PNG smaller than its image by one
+integer factor in both axes (CelebAMask-HQ's merged 512² masks beside its 1024² images) gets the image
+resized to the label's size, as CelebAMask-HQ's own preprocessing does; other size mismatches are errors.
+Class names come from ``PATH/classes.yaml`` (a YAML list of names in id order, or a mapping ``id: name``)
+or from the path option ``?classes=``, which takes a preset (``celebamask19``, ``lapa11``) or a YAML file::
 
     segfolder:/data/myfaces?classes=lapa11
     segfolder:/data/myfaces?classes=/data/my_classes.yaml
@@ -18,6 +20,7 @@ import numpy as np
 import yaml
 
 from ...errors import ConfigError, DataError
+from ...io import read_image
 from ..vocab import CELEBAMASK19, LAPA11
 from . import register_format
 from ._common import (
@@ -25,6 +28,7 @@ from ._common import (
     FormatBase,
     Item,
     LazyDataset,
+    fit_image,
     ids_from_names,
     int_value,
     list_images,
@@ -70,6 +74,19 @@ def resolve_classes(root: Path, option: str | None) -> tuple[str, ...]:
                     f"?classes={'|'.join(PRESETS)}", str(root))
 
 
+def load_image(item: Item) -> np.ndarray:
+    """The image, resized to its label PNG's size when one integer factor apart (see :func:`fit_image`)."""
+    from PIL import Image
+
+    image = read_image(item.image)
+    try:
+        with Image.open(item.mask) as im:  # type: ignore[arg-type]
+            w, h = im.size
+    except (OSError, SyntaxError, ValueError) as e:
+        raise DataError(f"cannot decode label image ({e})", str(item.mask)) from None
+    return fit_image(image, (h, w), item.image)
+
+
 def load_mask(item: Item, image: np.ndarray, n_classes: int) -> np.ndarray:
     return read_label_png(item.mask, image.shape, n_classes)  # type: ignore[arg-type]
 
@@ -105,4 +122,4 @@ class FormatSegFolder(FormatBase):
         items = select_split("segfolder", split, by_split)
         ids_from_names(items, root, opts, "segfolder")
         return LazyDataset(items, make_info("segfolder", self.provides, mask_classes=classes),
-                           load_mask=partial(load_mask, n_classes=len(classes)))
+                           load_image=load_image, load_mask=partial(load_mask, n_classes=len(classes)))

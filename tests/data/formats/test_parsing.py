@@ -81,6 +81,23 @@ def test_segfolder_modes_and_classes(tmp_path, mode):
         load_dataset(f"segfolder:{tmp_path}")[0]
 
 
+def test_segfolder_label_smaller_by_integer_factor(tmp_path):
+    """CelebAMask-HQ's merged masks are 512² beside 1024² images: the image is resized to the label size (bilinear,
+    as CelebAMask-HQ's preprocessing does); a mismatch that is not one integer factor names the label file."""
+    from PIL import Image
+
+    ids = ids_map(12, 10, 5, 0)
+    big = write_image(tmp_path / "images" / "a.png", 20, 24)
+    write_ids(tmp_path / "labels" / "a.png", ids)
+    s = load_dataset(f"segfolder:{tmp_path}?classes=celebamask19")[0]
+    np.testing.assert_array_equal(s.mask, ids)
+    expected = np.asarray(Image.fromarray(big).resize((10, 12), Image.BILINEAR))
+    np.testing.assert_array_equal(s.image, expected)
+    write_image(tmp_path / "images" / "a.png", 15, 24)
+    with pytest.raises(DataError, match=r"a\.png: image is 15×24 but its masks are 10×12"):
+        load_dataset(f"segfolder:{tmp_path}?classes=celebamask19")[0]
+
+
 def test_segfolder_errors(tmp_path):
     from facerep.errors import ConfigError
 
