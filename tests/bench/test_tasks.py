@@ -66,3 +66,24 @@ def test_au_occurrence_trivial_is_the_better_constant_per_au(prepared):
     present = task.metrics(task.decode(out, batch), truth)["f1"]
     absent = task.metrics(task.decode(-torch.ones_like(out), batch), truth)["f1"]
     assert present > absent + 0.1
+
+
+def test_parsing_trivial_is_the_most_frequent_foreground_class(prepared):
+    """Regression: the trivial parser predicted the background (the most frequent class) everywhere, which scores
+    mean F1 0 over the foreground classes; the best constant for that metric is the most frequent foreground
+    class."""
+    task = get_task("parsing")(make_config(dict(image_size=40)))
+    batch = prepared.batch
+    task.setup(prepared.info, batch)
+    task.levels = [(40, 40)]
+    masks = task.targets(batch)
+    counts = torch.bincount(masks[masks != 255].long(), minlength=task.n)
+    assert int(counts.argmax()) == task.background  # the old choice
+    out = task.trivial(masks, len(masks))
+    top = int(out[0, :, 0].argmax())
+    assert top in task.foreground and counts[top] == counts[task.foreground].max()
+    truth = task.truth(batch)
+    assert task.metrics(task.decode(out, batch), truth)["mean_f1"] > 0.0
+    background = torch.full_like(out, -10.0)
+    background[:, task.background] = 10.0
+    assert task.metrics(task.decode(background, batch), truth)["mean_f1"] == 0.0
