@@ -11,18 +11,16 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from . import progress
 from .errors import FacerepError
+from .progress import console, err_console
 from .registry import close_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="facerep: pre-train, curate and benchmark facial representations.")
-console = Console()
-err_console = Console(stderr=True)
-
 # the config dataclass behind each command: an option left unset (None) takes that class's default, which
 # ``--help`` shows (so the help never drifts from facerep/config.py)
 COMMAND_CONFIGS: dict[str, str] = {
@@ -110,8 +108,6 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v",
                                  help="also show the banners, tips and warnings of third-party libraries"),
 ) -> None:
-    from . import progress
-
     progress.QUIET = quiet
     progress.VERBOSE = verbose
 
