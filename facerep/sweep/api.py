@@ -12,11 +12,12 @@ import pandas as pd
 from .. import progress
 from ..config import SweepConfig
 from ..io import atomic_write_text
+from ..records import write_records
 from ..report.meta import versions
-from ..report.records import write_records
 from .cells import is_done, merge_records, stage_title
 from .executors import get_executor
-from .spec import Cell, Spec, load_spec
+from .grid import Cell
+from .spec import Spec, load_spec
 
 
 def phases(cells: list[Cell]) -> list[list[Cell]]:

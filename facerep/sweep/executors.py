@@ -18,7 +18,7 @@ from ..errors import ConfigError, FacerepError
 from ..progress import update_stage
 from ..registry import Registry
 from .cells import run_cell, stage_title
-from .spec import Cell
+from .grid import Cell
 
 Executor = Callable[[list[Cell], Path, Any, list[str]], int]
 EXECUTORS: Registry[Executor] = Registry("sweep executor")
