@@ -27,11 +27,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import CurateConfig, config_to_dict
+from ..data.geometry import apply
 from ..errors import ConfigError, DataError
 from ..io import atomic_write, atomic_write_bytes, atomic_write_text
 from ..progress import track
 from . import quality
-from .align import align_face, apply
+from .align import align_face
 from .detect import Detection, Detector, create_detector
 from .landmark import Landmarker, create_landmarker, refine
 from .walk import Input, Skip, VideoStats, read_frames, walk_inputs

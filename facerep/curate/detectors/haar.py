@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..align import TEMPLATE_112
+from ...data.geometry import TEMPLATE_112
 from ..detect import Detection, register_detector, sort_largest_first
 
 # where the template points sit in a detector box, as fractions of box width/height (box = the
