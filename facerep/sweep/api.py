@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .. import progress
 from ..config import SweepConfig
@@ -55,8 +56,6 @@ def _write_info(out: Path, spec: Spec, cfg: SweepConfig, **extra: object) -> Non
 
 def run_sweep(spec: str | Path | Spec, out: str | Path, cfg: SweepConfig | None = None) -> pd.DataFrame:
     """Run every unfinished cell of ``spec`` under ``out``; returns (and writes) the merged records."""
-    import yaml
-
     cfg = cfg or SweepConfig()
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     execute = get_executor(cfg.executor)

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ...errors import DataError
 from ...io import read_image
@@ -33,8 +34,6 @@ SPLIT_CODES = {"0": "train", "1": "val", "2": "test"}
 
 
 def _read_binary(path: Path) -> np.ndarray:
-    from PIL import Image
-
     try:
         with Image.open(path) as im:
             arr = np.asarray(im)
@@ -60,8 +59,6 @@ def merge_parts(parts: list[tuple[int, Path]]) -> np.ndarray:
 
 def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.ndarray:
     """Resize ``image`` to ``size_hw`` when the sizes differ by one integer factor; else DataError."""
-    from PIL import Image
-
     (h, w), (mh, mw) = image.shape[:2], size_hw
     if (h, w) == (mh, mw):
         return image
@@ -73,8 +70,6 @@ def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.nda
 
 def load_image(item: Item) -> np.ndarray:
     """The image, resized to its masks' size (see :func:`fit_image`)."""
-    from PIL import Image
-
     image = read_image(item.image)
     if item.extra:
         with Image.open(item.extra[0][1]) as im:
