@@ -11,18 +11,21 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from . import config, progress
+from .backbones import BACKBONES, list_adapters
+from .backbones.check import check_checkpoint
+from .backbones.faceapi import NETWORKS, cache_status
+from .config import field_default
+from .data.formats import FORMATS, list_formats
 from .errors import FacerepError
+from .progress import console, err_console
 from .registry import close_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="facerep: pre-train, curate and benchmark facial representations.")
-console = Console()
-err_console = Console(stderr=True)
-
 # the config dataclass behind each command: an option left unset (None) takes that class's default, which
 # ``--help`` shows (so the help never drifts from facerep/config.py)
 COMMAND_CONFIGS: dict[str, str] = {
@@ -53,11 +56,7 @@ def backbones_cmd(
                                         help="identify a checkpoint file's layout and the adapter that loads it"),
 ) -> None:
     """List backbone adapters, and timm models matching PATTERN; or --check a checkpoint file."""
-    from .backbones import BACKBONES, list_adapters
-
     if check is not None:
-        from .backbones.check import check_checkpoint
-
         report = check_checkpoint(check)
         console.print(report.text(), highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(0 if report.fits else 1)
@@ -67,7 +66,6 @@ def backbones_cmd(
     for name in list_adapters():
         table.add_row(name, BACKBONES.entries(name)[0].description)
     console.print(table)
-    from .backbones.faceapi import NETWORKS, cache_status
 
     nets = Table(title="faceapi networks (weights: `facerep weights faceapi`)")
     for col in ("backbone", "network", "weights"):
@@ -77,7 +75,7 @@ def backbones_cmd(
         nets.add_row(f"faceapi:{name}", NETWORKS.entries(name)[0].description, state)
     console.print(nets)
     if pattern:
-        import timm
+        import timm  # deferred: seconds to import, and only a PATTERN needs it
 
         glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"  # a bare word: a substring
         names = timm.list_models(glob)
@@ -93,8 +91,6 @@ def backbones_cmd(
 @app.command("formats")
 def formats_cmd(pattern: str = typer.Argument("*", help="glob over format names")) -> None:
     """List dataset formats (use as FORMAT:PATH wherever a dataset is expected)."""
-    from .data.formats import FORMATS, list_formats
-
     table = Table(title="dataset formats")
     for col in ("format", "provides", "official splits", "description"):
         table.add_column(col)
@@ -110,8 +106,6 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v",
                                  help="also show the banners, tips and warnings of third-party libraries"),
 ) -> None:
-    from . import progress
-
     progress.QUIET = quiet
     progress.VERBOSE = verbose
 
@@ -156,9 +150,6 @@ def _no_value_type(command: Any) -> None:
 def tidy_help(command: Any) -> None:
     """``--help`` of the app and every subcommand: flags show no ``<bool>``, and an option whose default is
     None shows the default of its config field (:data:`COMMAND_CONFIGS`)."""
-    from . import config
-    from .config import field_default
-
     _no_value_type(command)
     for name, sub in getattr(command, "commands", {}).items():
         _no_value_type(sub)

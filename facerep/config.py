@@ -19,6 +19,7 @@ written out still loads.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import ConfigError
+from .io import atomic_write_text
 from .pretrain.methods import list_methods, method_options
 
 T = TypeVar("T")
@@ -94,8 +96,6 @@ def field_default(field: dataclasses.Field) -> Any:
 
 def _did_you_mean(cls: type, full_key: Any) -> str:
     """" (did you mean image_size?)" for an unknown (dotted) key of the dataclass ``cls``, else ""."""
-    import difflib
-
     if not isinstance(full_key, str) or not full_key:
         return ""
     *parents, key = full_key.split(".")
@@ -193,8 +193,6 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
 
 def save_config(cfg: Any, path: str | Path) -> Path:
     """Write the resolved config as YAML (``.yaml``) or JSON (anything else), atomically."""
-    from .io import atomic_write_text
-
     data = config_to_dict(cfg)
     path = Path(path)
     text = yaml.safe_dump(data, sort_keys=False) if path.suffix in (".yaml", ".yml") else json.dumps(data, indent=2)

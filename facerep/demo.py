@@ -15,9 +15,16 @@ import pandas as pd
 import typer
 import yaml
 
-from .config import DemoConfig, ReportConfig, SweepConfig
+from .config import DemoConfig, ReportConfig, SweepConfig, resolve_config
+from .data.formats import load_dataset
 from .errors import ConfigError
 from .io import atomic_write_text
+from .progress import console
+from .records import read_records
+from .report import tables
+from .sweep.api import run_sweep
+from .sweep.cells import is_done
+from .sweep.spec import load_spec
 
 RANDOM_PREFIX = "random:"
 # Rates of the demo's work on 2 idle CPU cores, for the estimate of its first line ("about N min"), which
@@ -56,8 +63,6 @@ def demo_spec(cfg: DemoConfig) -> dict[str, Any]:
 def pretrained_ahead(records: pd.DataFrame, pretrained: str, baseline: str) -> dict[str, bool]:
     """Per task: is ``pretrained`` better than ``baseline`` on the primary metric (mean over seeds and
     label fractions, in the metric's direction)?"""
-    from .report import tables
-
     agg = tables.aggregate(tables.select_primary(tables.main_records(records)))
     out = {}
     for task, g in agg.groupby("task"):
@@ -74,7 +79,7 @@ def plan_text(cfg: DemoConfig, quick: bool, cells: list[Any], done: set[str]) ->
     pretrain = [c for c in todo if c.kind == "pretrain"]
     evals = [c for c in todo if c.kind == "eval"]
     n_tasks = len({c.config["task"] for c in cells if c.kind == "eval"})
-    faces = len(_synth(cfg.bench_data))
+    faces = len(load_dataset(cfg.bench_data))
     seconds = (len(pretrain) * cfg.steps * cfg.batch_size / PRETRAIN_IMAGES_PER_S
                + len({str(c.config["backbone"]) for c in evals}) * faces / BENCH_FACES_PER_S
                + len(evals) * SECONDS_PER_CELL)
@@ -96,20 +101,11 @@ def plan_text(cfg: DemoConfig, quick: bool, cells: list[Any], done: set[str]) ->
     return f"{name}: {', then '.join(parts)}{resumed}; {about}, then report.html"
 
 
-def _synth(spec: str) -> Any:
-    from .data.formats import load_dataset
-
-    return load_dataset(spec)
-
-
 def run_demo(out: str | Path, cfg: DemoConfig | None = None, quick: bool = False,
              say: Callable[[str], None] | None = None) -> Path:
     """Run the demo under ``out``; returns the path of ``report.html``. ``say`` gets the first line (what will
     run and about how long) before anything runs."""
-    from .report.api import make_report
-    from .sweep.api import run_sweep
-    from .sweep.cells import is_done
-    from .sweep.spec import load_spec
+    from .report.api import make_report  # deferred: loads matplotlib, which `facerep --help` does not need
 
     cfg = cfg or DemoConfig()
     cfg = apply_quick(cfg) if quick else cfg
@@ -133,10 +129,6 @@ def register(app: typer.Typer) -> None:
         overrides: list[str] | None = typer.Argument(None, help="DemoConfig key=value overrides"),
     ) -> None:
         """Synthetic faces -> short SwAV pre-training -> bench vs random init on all tasks -> report.html."""
-        from .cli import console
-        from .config import resolve_config
-        from .report.records import read_records
-
         cfg = resolve_config(DemoConfig, config, overrides or [])
         def say(line: str) -> None:
             console.print(line, highlight=False, soft_wrap=True)

@@ -1,12 +1,14 @@
 """Small file helpers shared by every writer: atomic writes (temp file + rename) and image reading."""
 from __future__ import annotations
 
+import io as _io
 import os
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from .errors import DataError
 
@@ -67,16 +69,12 @@ def read_image(path: str | Path) -> np.ndarray:
 
 def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
     """Decode encoded image bytes (JPEG, PNG, …) like :func:`read_image`; ``name`` is used in errors."""
-    import io as _io
-
     if not data:
         raise DataError("image is empty (0 bytes)", name)
     return _decode(_io.BytesIO(data), name)
 
 
 def _decode(source: object, name: str) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(source) as im:  # type: ignore[arg-type]
             im.load()

@@ -5,6 +5,8 @@ its counter (done / total, rate, ETA) that never restarts. Bars started inside a
 :func:`track`) join that display as extra lines and go away when they finish; outside a stage each bar is a
 display of its own. Descriptions are cut to the terminal width (with an ellipsis), so counters always show.
 Third-party banners, tips and warnings are silenced (:func:`quiet_libraries`) unless ``facerep --verbose``.
+:data:`console` (stdout) and :data:`err_console` (stderr) are the consoles every command prints its results
+and errors on.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ VERBOSE = False
 LIBRARY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning",
                    "lightning_utilities")
 _STAGES: list[tuple[Progress, TaskID]] = []  # the live display of the running stage and its main bar
+console = Console()  # the commands' results
+err_console = Console(stderr=True)  # the commands' errors
 
 
 # widths of the columns after the description: bar, done/total, rate, ETA (elapsed once done), and the 4

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from facerep.bench.tasks import ALL_TASKS
 from facerep.config import DemoConfig
 from facerep.demo import RANDOM_PREFIX, apply_quick, demo_spec, plan_text, pretrained_ahead
 from facerep.errors import ConfigError
-from facerep.report.records import read_records
-from facerep.report.tasks import all_tasks
+from facerep.records import read_records
 from facerep.sweep.spec import load_spec
 
 
@@ -24,7 +24,7 @@ def test_demo_spec_is_a_valid_sweep(tmp_path: Path, quick: bool) -> None:
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(demo_spec(cfg)))
     spec = load_spec(path)
-    n_tasks = len(all_tasks())
+    n_tasks = len(ALL_TASKS)
     assert [c.kind for c in spec.cells].count("pretrain") == 1
     assert len(spec.cells) == 1 + 2 * n_tasks * len(cfg.seeds)
     assert cfg.fractions == [0.05, 0.2, 1.0]
@@ -63,7 +63,7 @@ def test_demo_quick_end_to_end(tmp_path: Path, cli) -> None:
     report = tmp_path / "demo" / "report.html"
     assert f"report: {report.resolve()}" in " ".join(out.split()).replace(" ", "") or str(report.resolve()) in out.replace("\n", "")
     page = report.read_text()
-    tasks = all_tasks()
+    tasks = list(ALL_TASKS)
     assert sorted(re.findall(r'<figure class="fewshot" data-task="([a-z0-9_]+)"', page)) == sorted(tasks)
     cfg = apply_quick(DemoConfig())
     records = read_records(tmp_path / "demo" / "records.csv")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from facerep.io import atomic_write, atomic_write_bytes, atomic_write_text, current_umask
-from facerep.report.records import write_records
+from facerep.records import write_records
 
 
 @pytest.fixture

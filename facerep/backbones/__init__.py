@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from .._plugins import import_submodules
 from ..errors import ConfigError
 from ..registry import Registry
 from .base import Backbone, PretrainedCfg
@@ -15,8 +16,6 @@ register_backbone = BACKBONES.register
 
 
 def _ensure_loaded() -> None:
-    from .._plugins import import_submodules
-
     import_submodules(__name__)
 
 

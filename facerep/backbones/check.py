@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError, safe_open
 
 from ..errors import DataError
+from . import _ensure_loaded
 from ._layout import CONTAINER_KEYS, LAYOUTS, LayoutMismatch, Plan, describe_diff, diff_state, register_layout
 from .base import Backbone
 from .torchvision_models import TorchvisionResNet
@@ -132,8 +134,6 @@ def read_meta(path: str | Path) -> FileMeta:
     if not path.is_file():
         raise DataError("checkpoint file does not exist", str(path))
     if path.suffix == ".safetensors":
-        from safetensors import SafetensorError, safe_open
-
         try:
             with safe_open(str(path), framework="pt") as f:
                 names = list(f.keys())
@@ -183,8 +183,6 @@ def _why_ignored(ignored: dict[str, str]) -> str:
 
 def match_layout(name: str, state: dict[str, torch.Tensor]) -> LayoutResult:
     """Plan ``state`` with layout ``name``, build its model on the meta device and compare."""
-    from . import _ensure_loaded
-
     _ensure_loaded()
     try:
         with torch.device("meta"):
@@ -240,8 +238,6 @@ PREFERENCE = ("arcface", "dinov2", "mae", "frl", "clip", "openclip", "farl")
 
 def check_checkpoint(path: str | Path) -> CheckReport:
     """Identify the layout of ``path`` by its keys and shapes; see :class:`CheckReport`."""
-    from . import _ensure_loaded
-
     _ensure_loaded()  # every adapter module registers its layout
     meta = read_meta(path)
     order = list(PREFERENCE)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file
 
 from ..errors import DataError
 
@@ -20,8 +21,6 @@ def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
     if not path.is_file():
         raise DataError("checkpoint file does not exist", str(path))
     if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
         try:
             return load_file(str(path))
         except Exception as e:  # safetensors raises its own error types

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import typer
 
+from ..progress import console
 from ..registry import Registry
+from .faceapi.weights import fetch_weights
 
 WeightsFetcher = Callable[..., Path]
 WEIGHTS: Registry[WeightsFetcher] = Registry("weights family")
 
 
 def _faceapi(source: str | None) -> Path:
-    from .faceapi.weights import fetch_weights
-
     return fetch_weights(source)
 
 
@@ -28,8 +28,6 @@ def weights_cmd(
                                          help="a downloaded tarball or an unpacked package instead of npm"),
 ) -> None:
     """Fetch (or take from --from), check and unpack published weights into facerep's cache."""
-    from ..cli import console
-
     where = WEIGHTS.get(name)(source)
     console.print(f"{name}: weights checked and unpacked in {where}", highlight=False, soft_wrap=True)
 

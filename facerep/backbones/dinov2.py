@@ -55,6 +55,7 @@ def plan_dinov2(state: dict[str, torch.Tensor]) -> Plan:
         return build_vit(name, patch=PATCH, dim=dim, depth=depth, grid=grid, cfg=cfg, image_size=image_size,
                          **timm_kwargs, **kwargs)
 
+    # deferred: timm takes seconds to import; listing the adapters (facerep backbones) imports this module
     from timm.models.vision_transformer import VisionTransformer, checkpoint_filter_fn
 
     with torch.device("meta"):

@@ -9,6 +9,7 @@ from typing import Any
 
 from safetensors.torch import save_file
 
+from .. import __version__
 from ..errors import DataError
 from ..io import atomic_write, atomic_write_text
 from . import create_backbone, register_backbone
@@ -20,8 +21,6 @@ WEIGHTS, META = "backbone.safetensors", "backbone.json"
 
 def save_backbone(model: Backbone, out_dir: str | Path, **provenance: Any) -> Path:
     """Write ``model`` as a facerep backbone directory (atomic files). Returns the directory."""
-    from .. import __version__
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}

@@ -17,7 +17,7 @@ N_MAPS = 4  # the last N feature levels are exposed as maps
 class TimmBackbone(Backbone):
     def __init__(self, name: str, *, pretrained: bool = False, image_size: int | None = None, **kwargs: Any) -> None:
         super().__init__()
-        import timm
+        import timm  # deferred: seconds to import; listing the adapters (facerep backbones) imports this module
 
         if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
             close = close_names(name.split(".")[0], timm.list_models())

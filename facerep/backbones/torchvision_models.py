@@ -16,7 +16,7 @@ RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 class TorchvisionResNet(Backbone):
     def __init__(self, name: str, *, pretrained: bool = False, image_size: int | None = None) -> None:
         super().__init__()
-        import torchvision
+        import torchvision  # deferred: seconds to import; listing the adapters imports this module
 
         if name not in RESNETS:
             raise ConfigError(f"torchvision:{name}: only ResNets are adapted ({', '.join(RESNETS)})")

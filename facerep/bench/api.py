@@ -24,7 +24,7 @@ from rich.table import Table
 from ..config import BenchConfig, config_to_dict, resolve_config, save_config
 from ..errors import ConfigError
 from ..io import atomic_write
-from ..report.records import to_frame, write_records
+from ..records import to_frame, write_records
 from .metrics import mean_ci95
 from .protocol import BenchResult, run
 from .tasks import get_task

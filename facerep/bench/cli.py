@@ -80,8 +80,8 @@ def bench_cmd(
     overrides: Optional[list[str]] = typer.Argument(None, help="key=value overrides of BenchConfig fields"),
 ) -> None:
     """Benchmark a backbone: tasks × fractions/shots × seeds; writes records, summary and config to --out."""
-    from ..cli import console
     from ..config import BenchConfig, resolve_config
+    from ..progress import console
     from .api import bench, summary_table
 
     values: dict[str, Any] = dict(

@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from ..config import CurateConfig, RedundancyConfig, SubsetConfig, resolve_config
+from ..errors import ConfigError
+from ..progress import console
+from .curate import curate
+from .dedup import run_redundancy
+from .subset import build_subsets
 
 
 def curate_cmd(
@@ -26,9 +32,6 @@ def curate_cmd(
     override: list[str] = typer.Option([], "--set", help="key=value config override (repeatable)"),
 ) -> None:
     """Detect, align and measure every face of images and videos under IN; write crops + manifest to OUT."""
-    from ..cli import console
-    from .curate import curate
-
     cfg = resolve_config(CurateConfig, config, override, detector=detector, landmarker=landmarker, size=size,
                          margin=margin, fps=fps, max_frames=max_frames, max_faces=max_faces,
                          min_size=min_size, min_score=min_score, min_sharpness=min_sharpness,
@@ -57,11 +60,6 @@ def redundancy_cmd(
     skip_bad: bool = typer.Option(False, "--skip-bad", help="skip (and count) samples that fail to decode"),
 ) -> None:
     """Near-duplicate groups of DATA: redundancy ratio, duplicates within/across videos, effective size vs stride."""
-    from rich.table import Table
-
-    from ..cli import console
-    from .dedup import run_redundancy
-
     cfg = resolve_config(RedundancyConfig, config, override, backbone=backbone, threshold=threshold, k=k)
     rep = run_redundancy(data, cfg, embeddings=embeddings, save_embeddings=save_embeddings, dedup=dedup, out=out,
                          skip_bad=skip_bad)
@@ -93,10 +91,6 @@ def subset_cmd(
     override: list[str] = typer.Option([], "--set", help="key=value config override (repeatable)"),
 ) -> None:
     """Nested subsets (size study) and filtered-vs-raw subsets (quality study), written as manifests."""
-    from ..cli import console
-    from ..errors import ConfigError
-    from .subset import build_subsets
-
     size_list = [s for s in sizes.split(",") if s.strip()] if sizes else None
     cfg = resolve_config(SubsetConfig, config, override, sizes=size_list, by=by, seed=seed,
                          quality_min=list(quality_min) or None)

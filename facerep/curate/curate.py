@@ -22,18 +22,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import CurateConfig, config_to_dict
+from ..data.geometry import apply
 from ..errors import ConfigError, DataError
 from ..io import atomic_write, atomic_write_bytes, atomic_write_text
 from ..progress import track
 from . import quality
-from .align import align_face, apply
+from .align import align_face
 from .detect import Detection, Detector, create_detector
 from .landmark import Landmarker, create_landmarker, refine
+from .shards import write_shards
 from .walk import Input, Skip, VideoStats, read_frames, walk_inputs
 
 _F32_LIST = pa.list_(pa.float32())
@@ -104,8 +107,6 @@ def _remove_stale_temps(out: Path) -> int:
 
 
 def _encode(crop: np.ndarray, fmt: str) -> bytes:
-    import cv2
-
     ext = ".jpg" if fmt in ("jpg", "jpeg") else ".png"
     params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 3]
     ok, buf = cv2.imencode(ext, cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), params)
@@ -211,8 +212,6 @@ def curate(in_path: str | Path, out_dir: str | Path, cfg: CurateConfig | None = 
     _write_table(out / "manifest.parquet", table)
     summary.manifest = str(out / "manifest.parquet")
     if cfg.shards:
-        from .shards import write_shards
-
         write_shards(table, out, cfg.shard_size)
     atomic_write_text(out / "summary.json", json.dumps(summary.to_dict(), indent=2))
     return summary

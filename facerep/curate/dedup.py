@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..config import RedundancyConfig, config_to_dict
+from ..data.formats import load_dataset, parse_spec
+from ..data.formats.manifest import read_manifest, write_manifest
+from ..data.skip import SkippingDataset
 from ..errors import ConfigError, DataError
 from ..io import atomic_write, atomic_write_text
+from .embed import embed_dataset
 from .redundancy import groups_from_graph, knn_graph, redundancy_stats, representatives
 
 
@@ -36,16 +41,9 @@ def load_table(spec: str, skip_bad: bool = False) -> tuple[Any, Table]:
     """(dataset, metadata table). For formats other than manifests the table is built by reading each sample.
     ``skip_bad``: the dataset is a :class:`~facerep.data.skip.SkippingDataset` (bad samples counted in
     ``.skipped``) and the table holds the good rows only; ``index`` stays the index in the full dataset."""
-    import pandas as pd
-
-    from ..data.formats import load_dataset, parse_spec
-    from ..data.formats.manifest import read_manifest
-
     ds = load_dataset(spec)
     keep = np.arange(len(ds))
     if skip_bad:
-        from ..data.skip import SkippingDataset
-
         ds = SkippingDataset(ds, validate=False)
         keep = ds.indices
     name, path = parse_spec(spec)
@@ -95,8 +93,6 @@ def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None =
     if embeddings:
         emb = _load_embeddings(embeddings, n)
     else:
-        from .embed import embed_dataset
-
         emb = embed_dataset(ds, cfg.backbone, image_size=cfg.image_size, batch_size=cfg.batch_size)
     if save_embeddings:
         atomic_write(save_embeddings, lambda tmp: np.save(tmp, np.asarray(emb)))
@@ -119,16 +115,12 @@ def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None =
 
 
 def _write_dedup(table: Table, keep: np.ndarray, path: str) -> None:
-    from ..data.formats.manifest import write_manifest
-
     if Path(path).suffix != ".parquet":
         path = str(Path(path) / "manifest.parquet")
     write_manifest(table.df.iloc[keep], path, table.base)
 
 
 def _write_outputs(out: Path, report: dict[str, Any], labels: np.ndarray, table: Table, cfg: RedundancyConfig) -> None:
-    import pandas as pd
-
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "redundancy.json", json.dumps(report, indent=2))
     atomic_write_text(out / "redundancy_config.json", json.dumps(config_to_dict(cfg), indent=2))

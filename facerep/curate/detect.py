@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .._plugins import import_submodules
 from ..registry import Registry
 
 
@@ -47,8 +48,6 @@ register_detector = DETECTORS.register
 
 
 def _ensure_loaded() -> None:
-    from .._plugins import import_submodules
-
     import_submodules("facerep.curate.detectors")
 
 

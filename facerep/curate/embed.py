@@ -5,9 +5,11 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
+from ..backbones import create_backbone
 from ..data.sample import FaceDataset, image_to_tensor
 from ..progress import track
 
@@ -27,8 +29,6 @@ def resolve_backbone(spec: str) -> tuple[str, bool]:
 
 def _batch(ds: FaceDataset, idx: range, size: int) -> torch.Tensor:
     """Images of ``idx`` resized to size×size -> [B, 3, size, size] in [0, 1]."""
-    import cv2
-
     imgs = []
     for i in idx:
         img = ds[i].image
@@ -43,8 +43,6 @@ def embed_dataset(ds: FaceDataset, backbone: str = "", *, image_size: int = 0, b
                   out: str | Path | None = None) -> np.ndarray:
     """Embed every sample -> [N, D] float32 unit rows (a memmap at ``out`` when given, else in memory).
     With the default (random) backbone the embeddings are mean-centred before normalising."""
-    from ..backbones import create_backbone
-
     spec, is_default = resolve_backbone(backbone)
     model = create_backbone(spec)
     size = image_size or (DEFAULT_IMAGE_SIZE if is_default else model.pretrained_cfg.input_size)

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..backbones.faceapi.weights import in_cache
 from ..errors import ConfigError
 from ..io import atomic_write
 from .detect import Detection, Detector, create_detector, mtcnn_available
@@ -36,8 +37,6 @@ def resolve_landmarker(name: str) -> str | None:
     the detected box, its 5 points derived from the 68; the box from MTCNN, else face-api's SSD, else the whole
     image of a tight crop), ``none`` -> None, ``auto`` -> mtcnn when facenet-pytorch imports, else faceapi when
     its weights are in the cache, else None. A named one that cannot load is a ConfigError saying how to fix it."""
-    from ..backbones.faceapi.weights import in_cache
-
     if name not in LANDMARKERS:
         raise ConfigError(f"landmarker {name!r} is not one of {', '.join(LANDMARKERS)}")
     if name == "none":

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .._plugins import import_submodules
 from ..data.transforms import five_points
 from ..registry import Registry
 from .detect import Detection
@@ -32,8 +33,6 @@ register_landmarker = LANDMARKERS.register
 
 def create_landmarker(name: str) -> Landmarker | None:
     """The landmarker ``name``; None for ``none``."""
-    from .._plugins import import_submodules
-
     import_submodules("facerep.curate.landmarkers")
     return None if name == "none" else LANDMARKERS.get(name)()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import cv2
 import numpy as np
 
 from ..errors import ConfigError
@@ -20,8 +21,6 @@ MEASURES: tuple[str, ...] = ("sharpness", "face_size", "score", "frontal")
 
 def sharpness(crop: np.ndarray) -> float:
     """crop: [H, W, 3] uint8 RGB -> variance of the Laplacian of its grey image."""
-    import cv2
-
     grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
     return float(cv2.Laplacian(grey, cv2.CV_64F).var())
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import faiss
 import numpy as np
+import pandas as pd
 
 from ..config import RedundancyConfig
 from ..progress import track
@@ -48,8 +50,6 @@ def _drop_self(ids: np.ndarray, sims: np.ndarray, start: int, k: int) -> tuple[n
 
 
 def _exact_knn(emb: np.ndarray, cfg: RedundancyConfig, k: int) -> KnnGraph:
-    import faiss
-
     n, d = emb.shape
     index = faiss.IndexFlatIP(d)
     for s, e in _blocks(n, cfg.block):
@@ -71,8 +71,6 @@ def _pad(ids: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
 
 def _reduce(emb: np.ndarray, cfg: RedundancyConfig, rng: np.random.Generator) -> np.ndarray:
     """[N, D] -> [N, reduce_dim] PCA projection (trained on a seeded sample), re-normalised."""
-    import faiss
-
     n, d = emb.shape
     if cfg.reduce_dim <= 0 or cfg.reduce_dim >= d:
         return np.concatenate([_normalized(emb[s:e]) for s, e in _blocks(n, cfg.block)])
@@ -86,8 +84,6 @@ def _reduce(emb: np.ndarray, cfg: RedundancyConfig, rng: np.random.Generator) ->
 
 
 def _ivf_knn(emb: np.ndarray, cfg: RedundancyConfig, k: int) -> KnnGraph:
-    import faiss
-
     n = emb.shape[0]
     rng = np.random.default_rng(cfg.seed)
     low = _reduce(emb, cfg, rng)
@@ -138,6 +134,7 @@ def knn_graph(emb: np.ndarray, cfg: RedundancyConfig | None = None) -> KnnGraph:
 def groups_from_graph(graph: KnnGraph, threshold: float) -> np.ndarray:
     """Connected components of the graph's edges with cosine >= threshold -> group id per face [N]
     (ids numbered by first appearance)."""
+    # deferred: scipy and scikit-learn, which `facerep --help` (it loads this module) does not need
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -171,7 +168,7 @@ def representatives(labels: np.ndarray, score: np.ndarray | None = None) -> np.n
 
 def pair_scores(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """(precision, recall) of same-group pairs of ``pred`` against ``truth`` (1.0 when there are none)."""
-    from sklearn.metrics.cluster import pair_confusion_matrix
+    from sklearn.metrics.cluster import pair_confusion_matrix  # deferred: see groups_from_graph
 
     (_, fp), (fn, tp) = pair_confusion_matrix(truth, pred)
     precision = tp / (tp + fp) if tp + fp else 1.0
@@ -184,8 +181,6 @@ def redundancy_stats(labels: np.ndarray, videos: np.ndarray | None = None, frame
     """Redundancy ratio, duplicates within/across videos (a video = ``videos[i]``, e.g. the video or the
     source image of each face) and, when ``frames`` are given, the effective-size curve vs frame stride:
     keeping every s-th sampled frame of each video, how many faces remain and how many distinct groups."""
-    import pandas as pd
-
     n = len(labels)
     n_groups = len(np.unique(labels)) if n else 0
     out: dict[str, Any] = {"faces": n, "groups": n_groups, "redundancy": 1.0 - n_groups / n if n else 0.0}

@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import webdataset as wds
 
 from ..io import atomic_write
 
 
 def write_shards(table: pa.Table, out: Path, shard_size: int) -> list[Path]:
     """Write the faces of ``table`` (manifest rows; crops relative to ``out``) as shards under out/shards."""
-    import webdataset as wds
-
     rows = table.to_pylist()
     paths = []
     for n, start in enumerate(range(0, len(rows), max(1, shard_size))):

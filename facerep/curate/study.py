@@ -27,12 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 from rich.table import Table
 
 from ..config import RedundancyStudyConfig, SweepConfig, config_to_dict, save_config
+from ..data.formats import load_dataset
 from ..errors import ConfigError
 from ..io import atomic_write, atomic_write_text
+from ..report import tables
 from ..report.tables import TRIVIAL_LABEL
+from ..sweep.api import run_sweep
+from ..sweep.cells import DONE, cell_dir
+from ..sweep.kinds.pretrain import BACKBONE_DIR
+from ..sweep.spec import load_spec
+from .dedup import run_redundancy
 
 ALL, DEDUP, RANDOM = "all frames", "dedup", "random init"
 RANDOM_PREFIX = "random:"
@@ -57,8 +65,6 @@ def redundancy_stage(cfg: RedundancyStudyConfig, root: Path) -> dict[str, Any]:
     """Redundancy of ``cfg.video_data`` in ``root/<hash of the settings>/`` (reused when its ``stage.json``
     exists: other settings get another folder, hence another dedup manifest and pre-training cell). Returns
     faces, groups, redundancy ratio, kept faces, the effective-size curve, the dedup manifest and seconds."""
-    from .dedup import run_redundancy
-
     settings = {"data": cfg.video_data, "redundancy": config_to_dict(cfg.redundancy)}
     out = root / hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     marker = out / "stage.json"
@@ -112,10 +118,6 @@ def _cell_facts(
 ) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
     """From the finished cells: {pretrain label: images, steps (as trained: backbone.json) and wall seconds},
     {(backbone label, task): bench wall seconds summed over seeds} (seconds from the ``done`` markers)."""
-    from ..data.formats import load_dataset
-    from ..sweep.cells import DONE, cell_dir
-    from ..sweep.kinds.pretrain import BACKBONE_DIR
-
     pre: dict[str, dict[str, float]] = {}
     bench: dict[tuple[str, str], float] = {}
     for c in spec.cells:
@@ -143,8 +145,6 @@ def study_frame(
 ) -> pd.DataFrame:
     """One row per backbone x task x fraction: the primary metric's mean and std over seeds, with the number
     of pre-training images, steps and wall seconds of each backbone (``pre``, by label; others get 0)."""
-    from ..report import tables
-
     agg = tables.aggregate(tables.select_primary(tables.main_records(records)))
     rows = []
     for r in agg.itertuples(index=False):
@@ -176,11 +176,6 @@ def study_frame(
 
 def redundancy_study(cfg: RedundancyStudyConfig, out: Path) -> pd.DataFrame:
     """Run (or resume) the study under ``out``; writes and returns ``study.csv`` (:data:`STUDY_COLUMNS`)."""
-    import yaml
-
-    from ..sweep.api import run_sweep
-    from ..sweep.spec import load_spec
-
     t0 = time.time()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import typer
 
+from ..config import RedundancyStudyConfig, resolve_config
+from ..progress import console
+from .study import redundancy_study, study_table
+
 
 def study_cmd(
     out: Path = typer.Option(
@@ -19,10 +23,6 @@ def study_cmd(
 ) -> None:
     """Redundancy of synthetic video clips, then the same pre-training on all vs deduplicated frames,
     benchmarked against random init: the paper's redundancy experiment in one command."""
-    from ..cli import console
-    from ..config import RedundancyStudyConfig, resolve_config
-    from .study import redundancy_study, study_table
-
     cfg = resolve_config(RedundancyStudyConfig, config, overrides or [])
     df = redundancy_study(cfg, out)
     info = json.loads((out / "study.json").read_text())

@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..config import SubsetConfig, config_to_dict
+from ..data.formats.manifest import write_manifest
 from ..errors import ConfigError
 from ..io import atomic_write_text
+from .dedup import load_table, resolve_spec
 from .quality import parse_minimums
 
 BY_COLUMNS = {"image": None, "identity": ("identity", "subject"), "video": ("video",)}
@@ -78,9 +80,6 @@ def quality_mask(df: Any, minimums: dict[str, float]) -> np.ndarray:
 
 def build_subsets(data: str, out: str | Path, cfg: SubsetConfig) -> dict[str, Any]:
     """Write the subsets of ``data`` under ``out``; returns {name: faces, …, "skipped": [...]}."""
-    from ..data.formats.manifest import write_manifest
-    from .dedup import load_table, resolve_spec
-
     sizes = sorted({parse_size(s) for s in cfg.sizes})
     minimums = parse_minimums(cfg.quality_min)
     _, table = load_table(resolve_spec(data))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..errors import DataError
@@ -118,8 +119,6 @@ def read_frames(item: Input, fps: float, max_frames: int = 0,
 
 
 def _video_frames(path: Path, fps: float, max_frames: int, stats: VideoStats) -> Iterator[tuple[int, np.ndarray]]:
-    import cv2
-
     if not os.access(path, os.R_OK):
         raise DataError("video is not readable (permission)", str(path))
     cap = cv2.VideoCapture(str(path))

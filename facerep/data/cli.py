@@ -7,6 +7,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..progress import console
+from .formats import load_dataset
+from .validate import scan
+
 
 def info_cmd(
     data: str = typer.Argument(..., help="dataset as FORMAT:PATH, e.g. synth: or 300w:/data/300W"),
@@ -15,10 +19,6 @@ def info_cmd(
     limit: Optional[int] = typer.Option(None, help="scan only the first N samples"),
 ) -> None:
     """Decode and validate a dataset; print its size, label kinds, vocabularies and skipped samples."""
-    from ..cli import console
-    from .formats import load_dataset
-    from .validate import scan
-
     ds = load_dataset(data, split)
     rep = scan(ds, skip_bad=skip_bad, limit=limit)
     info = ds.info

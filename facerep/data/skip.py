@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ..progress import track
 from .sample import FaceDataset, FaceSample
 from .validate import validate_sample
 
@@ -38,8 +39,6 @@ class SkippingDataset:
     """A view of ``dataset`` without the samples that fail to decode or validate (see module doc)."""
 
     def __init__(self, dataset: FaceDataset, *, validate: bool = True, progress: bool = True) -> None:
-        from ..progress import track
-
         self.dataset, self.info = dataset, dataset.info
         self.skipped: list[Skipped] = []
         keep: list[int] = []

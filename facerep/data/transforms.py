@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ..errors import ConfigError
+from .geometry import similarity
 from .sample import DatasetInfo, FaceSample
 
 MASK_IGNORE = 255  # mask value for pixels a crop takes from outside the image
@@ -161,7 +162,7 @@ def warp_sample(sample: FaceSample, affine: np.ndarray, size: int) -> FaceSample
 
 
 # 5 alignment points (image-left eye centre, image-right eye centre, nose tip, image-left and image-right mouth
-# corners: the order of facerep.curate.align's template) from the landmark schemes the formats use: 0-based
+# corners: the order of facerep.data.geometry's template) from the landmark schemes the formats use: 0-based
 # indices, or index groups whose mean is the point
 _FIVE_POINTS: dict[int, tuple[tuple[int, ...], ...]] = {
     5: ((0,), (1,), (2,), (3,), (4,)),  # CelebA / MTCNN order
@@ -183,11 +184,9 @@ def five_points(landmarks: np.ndarray | None) -> np.ndarray | None:
 def align_resize(sample: FaceSample, size: int, margin: float = 0.0,
                  points: np.ndarray | None = None) -> tuple[FaceSample, np.ndarray] | None:
     """The face aligned by a similarity transform of its 5 points (:func:`five_points`) onto the ArcFace-style
-    template (:func:`facerep.curate.align.similarity`; ``margin`` m shows more context, m = 0 is the 112-px ArcFace
+    template (:func:`facerep.data.geometry.similarity`; ``margin`` m shows more context, m = 0 is the 112-px ArcFace
     crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5 points.
     ``points`` [5, 2]: alignment points found for a sample without landmarks (they do not become labels)."""
-    from ..curate.align import similarity
-
     five = five_points(sample.landmarks2d)
     if five is None and points is not None:
         five = np.asarray(points, np.float64)

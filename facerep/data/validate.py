@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
-from .sample import FaceDataset, FaceSample, DatasetInfo
+from ..progress import track
+from .sample import DatasetInfo, FaceDataset, FaceSample
 
 
 def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
@@ -104,8 +105,6 @@ class ScanReport:
 def scan(dataset: FaceDataset, skip_bad: bool = False, limit: int | None = None) -> ScanReport:
     """Decode and validate every sample (or the first ``limit``). Without ``skip_bad`` the first
     DataError propagates; with it, bad samples are counted in ``ScanReport.skipped``."""
-    from ..progress import track
-
     rep = ScanReport()
     listed_once = ListedOnce(dataset.info.name)
     n = len(dataset) if limit is None else min(limit, len(dataset))

@@ -14,6 +14,7 @@ from typing import Any
 
 class _CallablePackage(types.ModuleType):
     def __call__(self, cfg: Any, **kwargs: Any) -> Path:
+        # deferred: the api loads lightning (seconds), which importing facerep.pretrain.methods does not need
         from .api import pretrain
 
         return pretrain(cfg, **kwargs)

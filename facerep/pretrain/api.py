@@ -8,16 +8,24 @@ environments supply ranks and addresses; nothing here changes.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import lightning as L
 import torch
+from lightning.pytorch import loggers as pl_loggers
+from lightning.pytorch.strategies import DDPStrategy
 
+from .. import progress
+from ..backbones import create_backbone
 from ..backbones.base import Backbone
+from ..backbones.local import save_backbone
 from ..config import PretrainConfig, check_options, save_config
+from ..data.formats import load_dataset
 from ..data.sample import FaceDataset
 from ..errors import ConfigError, MissingLabelsError
 from ..progress import quiet_libraries
@@ -28,8 +36,11 @@ from .checkpoints import (
     list_checkpoints,
     remove_stale_temps,
 )
+from .data import Subset
 from .methods import get_method
 from .methods._base import Method, require_vit
+from .module import PretrainModule
+from .progress_bar import StepProgress
 
 log = logging.getLogger("facerep.pretrain")
 PRECISIONS = ("32", "32-true", "bf16-mixed", "16-mixed", "bf16-true")
@@ -40,19 +51,13 @@ def pretrain(
     cfg: PretrainConfig, *, dataset: FaceDataset | None = None, callbacks: Sequence[Any] = ()
 ) -> Path:
     """Run ``cfg``; returns the output directory. ``dataset`` overrides ``cfg.data`` (in-memory data)."""
-    import lightning as L
-
     _validate(cfg)
     method_cls = get_method(cfg.method)
     L.seed_everything(cfg.seed, verbose=False)
     backbone = _create_backbone(cfg, method_cls)
     if dataset is None:
-        from ..data.formats import load_dataset
-
         dataset = load_dataset(cfg.data)
     if 0 < cfg.max_samples < len(dataset):
-        from .data import Subset
-
         dataset = Subset(dataset, cfg.max_samples, cfg.seed)
     _check_labels(cfg, method_cls, dataset)
     method = _build_method(cfg, method_cls, backbone)
@@ -70,7 +75,6 @@ def pretrain(
         for stale in remove_stale_temps(out):
             log.warning("removed %s, a partial file of an interrupted run", stale)
         save_config(cfg, out / "config.yaml")
-    from .module import PretrainModule
 
     module = PretrainModule(method, cfg, dataset)
     with warnings.catch_warnings(), quiet_libraries():
@@ -111,8 +115,6 @@ def _check_labels(cfg: PretrainConfig, method_cls: type[Method], dataset: FaceDa
 
 def _create_backbone(cfg: PretrainConfig, method_cls: type[Method]) -> Backbone:
     """The backbone to train (random init); a ViT-only method refuses a CNN here, before data is read."""
-    from ..backbones import create_backbone
-
     backbone = create_backbone(cfg.backbone, image_size=cfg.image_size)
     backbone.train()
     if method_cls.vit_only:
@@ -156,11 +158,6 @@ def _parse_devices(devices: str) -> Any:
 
 
 def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: list[Any]) -> Any:
-    import lightning as L
-    from lightning.pytorch.strategies import DDPStrategy
-
-    from .. import progress
-
     strategy: Any = cfg.strategy
     if cfg.strategy == "ddp":
         strategy = DDPStrategy(find_unused_parameters=False)
@@ -173,8 +170,6 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
     )
     on_gpu = cfg.accelerator in ("gpu", "cuda") or (cfg.accelerator == "auto" and torch.cuda.is_available())
     if not progress.QUIET:
-        from .progress_bar import StepProgress
-
         callbacks = [*callbacks, StepProgress(cfg.method, cfg.steps, cfg.batch_size * cfg.accumulate)]
     return L.Trainer(
         max_steps=cfg.steps,
@@ -200,8 +195,6 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
 
 
 def _loggers(cfg: PretrainConfig, out: Path) -> list[Any]:
-    from lightning.pytorch import loggers as pl_loggers
-
     result: list[Any] = []
     for name in cfg.loggers:
         if name == "csv":
@@ -218,17 +211,12 @@ def _loggers(cfg: PretrainConfig, out: Path) -> list[Any]:
 
 
 def _require(module: str, pip_line: str) -> None:
-    import importlib.util
-
     if importlib.util.find_spec(module) is None:
         raise ConfigError(f"logger {module!r} is not installed: {pip_line}")
 
 
 def _save_result(cfg: PretrainConfig, trainer: Any, module: Any, out: Path) -> None:
     """Gather the trained backbone (also from sharded FSDP state) and write it on rank 0."""
-    from ..backbones import create_backbone
-    from ..backbones.local import save_backbone
-
     state = trainer.strategy.lightning_module_state_dict()
     skipped = int(trainer.strategy.reduce(torch.tensor(float(module.n_skipped)), reduce_op="sum").item())
     if not trainer.is_global_zero:

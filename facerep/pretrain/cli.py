@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.table import Table
+
+from ..config import PretrainConfig, resolve_config
+from ..progress import console
+from .methods import METHODS, list_methods
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +43,7 @@ def pretrain_cmd(
     config: str | None = typer.Option(None, "--config", help="YAML file of PretrainConfig values"),
 ) -> None:
     """Pre-train a backbone (SwAV, MoCo, BYOL, SimCLR, DINO, MAE, supervised) and write OUT/backbone.*"""
-    from rich.console import Console
-
-    from ..config import PretrainConfig, resolve_config
-    from .api import pretrain
+    from .api import pretrain  # deferred: loads lightning (seconds), which only this command needs
 
     cfg = resolve_config(
         PretrainConfig,
@@ -64,8 +66,8 @@ def pretrain_cmd(
         resume=resume or None,
     )
     path = pretrain(cfg)
-    _print_skipped(Console(), path)
-    Console().print(
+    _print_skipped(console, path)
+    console.print(
         f"backbone written to {path} (use: facerep bench --backbone {path})", soft_wrap=True, highlight=False
     )
 
@@ -84,11 +86,6 @@ def _print_skipped(console: Any, out: Path) -> None:
 
 def methods_cmd() -> None:
     """List pre-training methods with one-line descriptions."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from .methods import METHODS, list_methods
-
     table = Table(title="pre-training methods")
     table.add_column("method")
     table.add_column("needs")
@@ -99,4 +96,4 @@ def methods_cmd() -> None:
             x for x, on in (("identity labels", cls.needs_identity), ("ViT backbone", cls.vit_only)) if on
         )
         table.add_row(name, needs or "-", METHODS.entries(name)[0].description)
-    Console().print(table)
+    console.print(table)

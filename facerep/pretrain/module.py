@@ -7,6 +7,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightly.utils.lars import LARS
 
 from ..config import PretrainConfig
 from ..data.sample import FaceDataset
@@ -114,8 +115,6 @@ class PretrainModule(L.LightningModule):
 
     # ---- optimisation ----------------------------------------------------------------------
     def configure_optimizers(self) -> dict[str, Any]:
-        from lightly.utils.lars import LARS
-
         cfg = self.cfg
         decay, no_decay = [], []
         for p in self.method.parameters():

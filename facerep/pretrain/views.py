@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from torch import Tensor
 
 from ..errors import ConfigError
@@ -37,8 +38,6 @@ class PilViews:
         self.transform, self.n_views = transform, n_views
 
     def __call__(self, image: np.ndarray) -> list[Tensor]:
-        from PIL import Image
-
         out = self.transform(Image.fromarray(image))
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
@@ -71,6 +70,7 @@ def multi_crop_views(
     color: ColorAugConfig,
 ) -> PilViews:
     """SwAV/DINO multi-crop: ``global_crops`` at ``image_size`` then ``local_crops`` smaller ones."""
+    # deferred: lightly loads timm and torchvision (seconds); looking up any method imports this module
     from lightly.transforms import SwaVTransform
 
     local = max(8, int(round(image_size * local_size_ratio)))
@@ -88,7 +88,7 @@ def multi_crop_views(
 
 def two_views(image_size: int, scale: Sequence[float], color: ColorAugConfig) -> PilViews:
     """Two SimCLR-style views (random resized crop, colour jitter, grey, blur, flip)."""
-    from lightly.transforms import SimCLRTransform
+    from lightly.transforms import SimCLRTransform  # deferred: see multi_crop_views
 
     if scale[1] < 1.0:
         raise ConfigError(
@@ -107,7 +107,7 @@ def two_views(image_size: int, scale: Sequence[float], color: ColorAugConfig) ->
 
 def crop_flip_views(image_size: int, scale: Sequence[float], hflip_prob: float, n_views: int = 1) -> PilViews:
     """``n_views`` random resized crops with a horizontal flip (MAE, supervised)."""
-    import torchvision.transforms as T
+    import torchvision.transforms as T  # deferred: see multi_crop_views
 
     t = T.Compose(
         [

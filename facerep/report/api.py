@@ -11,9 +11,9 @@ import pandas as pd
 from ..config import ReportConfig
 from ..errors import DataError
 from ..io import atomic_write_text
+from ..records import read_records
 from . import meta, plots, sections, tables
 from .html import frame_table, render_page
-from .records import read_records
 
 RUN_KEYS = ["run_id", "backbone", "task", "mode", "fraction", "shots", "seed"]
 

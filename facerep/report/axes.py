@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..bench.corruptions import CORRUPTIONS
 from .tables import TRIVIAL_MODE, aggregate, best_mask, format_value, number, select_primary
 from .tasks import primary_metric
 
@@ -46,11 +47,7 @@ def axis_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _registry_severities(corruption: str) -> tuple[str, ...]:
-    """The severities the bench declares for ``corruption`` (in their order), or () without the bench."""
-    try:
-        from ..bench.corruptions import CORRUPTIONS
-    except ImportError:
-        return ()
+    """The severities the bench declares for ``corruption`` (in their order); () for one it does not know."""
     return tuple(CORRUPTIONS.get(corruption).severities or ()) if corruption in CORRUPTIONS else ()
 
 

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import typer
 
+from ..config import ReportConfig, resolve_config
+from ..progress import console
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
@@ -16,9 +19,7 @@ def register(app: typer.Typer) -> None:
         overrides: list[str] | None = typer.Option(None, "--set", help="ReportConfig key=value (repeatable)"),
     ) -> None:
         """Render records as a static HTML report (few-shot curves, tables, summary) and report.md."""
-        from ..cli import console
-        from ..config import ReportConfig, resolve_config
-        from .api import make_report
+        from .api import make_report  # deferred: loads matplotlib, which `facerep --help` does not need
 
         cfg = resolve_config(ReportConfig, config, overrides or [], title=title)
         path = make_report(paths, out, cfg)

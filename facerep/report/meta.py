@@ -2,6 +2,7 @@
 in result directories."""
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import platform
 from pathlib import Path
@@ -16,8 +17,6 @@ CONFIG_NAMES = ("config.yaml", "config.json", "sweep.json", "sweep_spec.yaml")
 
 def versions() -> dict[str, str]:
     """Versions of Python, facerep and the main libraries (those importable)."""
-    import importlib.metadata as md
-
     out = {"python": platform.python_version()}
     for pkg in ("facerep", "torch", "timm", "lightning", "lightly", "numpy", "pandas", "matplotlib"):
         try:

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .axes import CLEAN, is_ordinal, severity_order
+
 LINESTYLES = ("-", "--", ":", "-.")
 
 
@@ -97,8 +99,6 @@ def degradation_figure(rows: pd.DataFrame, trivial: float = float("nan")) -> Fig
     backbone (line style per mode), mean over seeds with a 95 % CI band; x = 0 is the clean test set.
     Named severities (occluders) are drawn as points with error bars, not a curve.
     ``rows``: one task's rows of :func:`axes.degradation`; ``trivial``: the trivial baseline (dotted), if any."""
-    from .axes import CLEAN, is_ordinal, severity_order
-
     corruptions = sorted(set(rows["corruption"]) - {CLEAN})
     ncols = min(3, len(corruptions))
     nrows = -(-len(corruptions) // ncols)

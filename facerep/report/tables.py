@@ -97,6 +97,8 @@ def select_primary(df: pd.DataFrame) -> pd.DataFrame:
 
 def ci95(values: np.ndarray) -> tuple[float, float, float, int]:
     """(mean, std, 95 % CI half width, n) over the finite values; NaNs when none is finite."""
+    # deferred: bench.metrics loads scipy, which `facerep --help` (it loads this module through the demo and
+    # redundancy-study commands) does not need
     from ..bench.metrics import mean_ci95
 
     v = np.asarray(values, dtype=float)
@@ -131,7 +133,7 @@ def ci_note(agg: pd.DataFrame) -> str:
     k = int(n.min())
     if k < 2:
         return "one seed only: no CI (run more seeds for one)"
-    from scipy import stats
+    from scipy import stats  # deferred: see ci95
 
     t = float(stats.t.ppf(0.975, k - 1))
     wide = "; with so few seeds the intervals are wide: run more seeds for tighter ones" if k <= 3 else ""

@@ -8,15 +8,17 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .. import progress
 from ..config import SweepConfig
 from ..io import atomic_write_text
+from ..records import write_records
 from ..report.meta import versions
-from ..report.records import write_records
 from .cells import is_done, merge_records, stage_title
 from .executors import get_executor
-from .spec import Cell, Spec, load_spec
+from .grid import Cell
+from .spec import Spec, load_spec
 
 
 def phases(cells: list[Cell]) -> list[list[Cell]]:
@@ -54,8 +56,6 @@ def _write_info(out: Path, spec: Spec, cfg: SweepConfig, **extra: object) -> Non
 
 def run_sweep(spec: str | Path | Spec, out: str | Path, cfg: SweepConfig | None = None) -> pd.DataFrame:
     """Run every unfinished cell of ``spec`` under ``out``; returns (and writes) the merged records."""
-    import yaml
-
     cfg = cfg or SweepConfig()
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     execute = get_executor(cfg.executor)

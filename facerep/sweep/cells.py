@@ -17,10 +17,14 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from ..io import atomic_write_text
-from ..report.records import read_records, to_frame, write_records
+from ..records import read_records, to_frame, write_records
 from .checks import check_name
-from .spec import CELL_BLOCK_KEYS, Cell, as_list, cell_id, check_keys, expand_grid, strip_lines
+from .grid import Cell, as_list, cell_id, check_keys, expand_grid, strip_lines
+from .kinds import CELL_KINDS, get_kind, load_kinds
+from .kinds.evaluate import eval_cells
+from .kinds.pretrain import pretrain_cells
 
+CELL_BLOCK_KEYS = ("kind", "grid", "with", "__line__")
 CELLS_DIR, DONE, CELL_JSON = "cells", "done", "cell.json"
 BUILTIN_SECTIONS = ("pretrain", "eval")
 STAGE_TITLES = {"pretrain": "pre-training", "eval": "bench"}  # a sweep's progress display per kind of cell
@@ -32,9 +36,6 @@ def stage_title(kind: str) -> str:
 
 def build_cells(raw: dict[str, Any], path: Path) -> list[Cell]:
     """Every cell of a parsed spec, pre-training cells first."""
-    from .kinds.evaluate import eval_cells
-    from .kinds.pretrain import pretrain_cells
-
     pre = pretrain_cells(raw["pretrain"], path) if raw.get("pretrain") else []
     cells = list(pre)
     if raw.get("evaluate"):
@@ -46,13 +47,11 @@ def build_cells(raw: dict[str, Any], path: Path) -> list[Cell]:
 
 def custom_cells(block: Any, path: Path) -> list[Cell]:
     """Cells of one ``cells:`` block: ``{kind: NAME, grid: {axis: [values]}, with: {fixed: value}}``."""
-    from .kinds import CELL_KINDS, _ensure_loaded, get_kind
-
     if not isinstance(block, dict) or "kind" not in block:
         raise ConfigError(f"{path}: each cells: entry must be a mapping with kind:, grid: and with:")
     check_keys(block, CELL_BLOCK_KEYS, "a cells: block", path)
     line = block.get("__line__")
-    _ensure_loaded()
+    load_kinds()
     valid = [k for k in CELL_KINDS.list() if k not in BUILTIN_SECTIONS]
     check_name(str(block["kind"]), valid, "cell kind", path, line)
     kind = get_kind(str(block["kind"]))
@@ -82,8 +81,6 @@ def _prepare(d: Path, fresh: bool) -> None:
 
 def run_cell(cell: Cell, root: str | Path) -> str:
     """Run ``cell`` under ``root`` unless it is done. Returns ``"skipped"`` or ``"done"``."""
-    from .kinds import get_kind
-
     d = cell_dir(root, cell.id)
     if (d / DONE).is_file():
         return "skipped"

@@ -1,8 +1,11 @@
 """Checks a spec's names and paths before anything runs; each error names the spec file and line."""
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
+from ..backbones import BACKBONES, list_adapters, parse_backbone
+from ..data.formats import check_spec
 from ..errors import ConfigError, DataError, FacerepError, UnknownNameError
 from ..registry import close_names
 
@@ -15,8 +18,6 @@ def where(path: Path, line: int | None) -> str:
 
 def check_data(spec: str, path: Path, line: int | None) -> None:
     """``FORMAT:PATH``: the format must be registered; a PATH must exist; options (``k=v``) must parse."""
-    from ..data.formats import check_spec
-
     try:
         check_spec(str(spec))
     except UnknownNameError as e:
@@ -29,8 +30,6 @@ def check_data(spec: str, path: Path, line: int | None) -> None:
 
 def check_backbone(spec: str, path: Path, line: int | None) -> None:
     """A backbone spec (``random:`` prefix allowed): known adapter; timm name known; local dir present."""
-    from ..backbones import BACKBONES, list_adapters, parse_backbone
-
     bare = spec.removeprefix(RANDOM_PREFIX)
     try:
         prefix, arg = parse_backbone(bare)
@@ -39,7 +38,7 @@ def check_backbone(spec: str, path: Path, line: int | None) -> None:
     if prefix not in list_adapters():
         raise UnknownNameError(f"{where(path, line)}: backbone {spec!r}: {BACKBONES.unknown_message(prefix)}")
     if prefix == "timm":
-        import timm
+        import timm  # deferred: seconds to import, and only timm: backbones need it
 
         if not timm.is_model(arg.split("?")[0]):
             close = ", ".join(close_names(arg.split("?")[0], timm.list_models()))
@@ -52,8 +51,6 @@ def check_backbone(spec: str, path: Path, line: int | None) -> None:
 def check_name(name: str, valid: list[str], kind: str, path: Path, line: int | None) -> None:
     """An UnknownNameError naming ``kind``, the spec line and the valid names."""
     if name not in valid:
-        import difflib
-
         close = difflib.get_close_matches(name, valid, n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise UnknownNameError(f"{where(path, line)}: unknown {kind} {name!r}.{hint} Valid: {', '.join(valid)}")

@@ -4,14 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.table import Table
+
+from ..config import SweepConfig, resolve_config, save_config
+from ..errors import ConfigError
+from ..progress import console
+from .api import run_sweep
+from .cells import is_done
+from .executors import EXECUTORS
+from .spec import load_spec
 
 
 def print_plan(cells: list, out: Path | None) -> None:
-    from rich.table import Table
-
-    from ..cli import console
-    from .cells import is_done
-
     table = Table(title="sweep cells")
     for col in ("#", "id", "kind", "cell", "after", "status"):
         table.add_column(col)
@@ -33,13 +37,6 @@ def register(app: typer.Typer) -> None:
         overrides: list[str] | None = typer.Argument(None, help="SweepConfig key=value overrides"),
     ) -> None:
         """Run a grid of pre-training runs and evaluations, resumably (finished cells are skipped)."""
-        from ..cli import console
-        from ..config import SweepConfig, resolve_config, save_config
-        from ..errors import ConfigError
-        from .api import run_sweep
-        from .executors import EXECUTORS
-        from .spec import load_spec
-
         cfg = resolve_config(SweepConfig, config, overrides or [], executor=executor, workers=workers)
         if cfg.executor not in EXECUTORS:
             raise ConfigError(EXECUTORS.unknown_message(cfg.executor))

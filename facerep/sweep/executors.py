@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..errors import ConfigError, FacerepError
 from ..progress import update_stage
 from ..registry import Registry
 from .cells import run_cell, stage_title
-from .spec import Cell
+from .grid import Cell
 
 Executor = Callable[[list[Cell], Path, Any, list[str]], int]
 EXECUTORS: Registry[Executor] = Registry("sweep executor")
@@ -33,9 +34,6 @@ def run_cell_entry(cell: dict[str, Any], root: str, imports: list[str], paths: l
     """Worker entry (picklable): import the spec's plugin modules (``paths``: the submitter's ``sys.path``
     entries, so that they import where they did at submission), then run the cell. ``threads`` > 0 caps
     the intra-op threads of this worker (pool workers share the machine's cores)."""
-    import os
-    import sys
-
     if threads > 0:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         if "torch" in sys.modules:
@@ -95,7 +93,7 @@ def run_pool(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int
 @EXECUTORS.register("slurm", description="SLURM job arrays through submitit (pip install 'facerep[slurm]')")
 def run_slurm(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int:
     try:
-        import submitit
+        import submitit  # deferred: an optional extra (facerep[slurm]), needed by this executor only
     except ImportError:
         raise ConfigError("the slurm executor needs submitit: pip install 'facerep[slurm]'") from None
     executor = submitit.AutoExecutor(folder=str(root / cfg.slurm_folder), cluster=cfg.slurm_cluster or None)
@@ -108,8 +106,6 @@ def run_slurm(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> in
         params = {k: v for k, v in params.items() if not k.startswith("slurm_")}
     executor.update_parameters(**params)
     n = len(cells)
-    import sys
-
     jobs = executor.map_array(run_cell_entry, [c.to_dict() for c in cells], [str(root)] * n, [imports] * n,
                               [list(sys.path)] * n)
     failures: list[tuple[Cell, BaseException]] = []

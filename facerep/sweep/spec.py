@@ -30,10 +30,7 @@ anything runs: :func:`load_spec` raises a :class:`~facerep.errors.FacerepError` 
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
-import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,32 +38,10 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, DataError, FacerepError
+from .cells import build_cells
+from .grid import Cell, as_list, check_keys, strip_lines
 
-PRETRAIN_AXES = ("method", "data", "size", "seed")
-PRETRAIN_KEYS = (*PRETRAIN_AXES, "backbone", "options", "label", "__line__")
-EVAL_KEYS = ("tasks", "modes", "fractions", "seeds", "data", "options", "baselines", "__line__")
-CELL_BLOCK_KEYS = ("kind", "grid", "with", "__line__")
 TOP_KEYS = ("name", "imports", "pretrain", "evaluate", "cells", "__line__")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One unit of work. ``id`` hashes ``kind`` + ``config``; ``deps`` are ids of cells it needs first."""
-
-    id: str
-    kind: str
-    config: dict[str, Any]
-    label: str
-    deps: tuple[str, ...] = ()
-    line: int | None = None  # spec line that made it
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "config": self.config, "label": self.label,
-                "deps": list(self.deps), "line": self.line}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Cell:
-        return cls(d["id"], d["kind"], d["config"], d["label"], tuple(d["deps"]), d.get("line"))
 
 
 @dataclass
@@ -80,12 +55,6 @@ class Spec:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def cell_id(kind: str, config: dict[str, Any]) -> str:
-    """Stable 12-hex id: sha1 of the canonical JSON of (kind, config)."""
-    blob = json.dumps({"kind": kind, "config": config}, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha1(blob.encode()).hexdigest()[:12]
-
-
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
 
@@ -97,26 +66,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def strip_lines(obj: Any) -> Any:
-    """``obj`` without the ``__line__`` keys the loader added."""
-    if isinstance(obj, dict):
-        return {k: strip_lines(v) for k, v in obj.items() if k != "__line__"}
-    if isinstance(obj, list):
-        return [strip_lines(v) for v in obj]
-    return obj
-
-
-def as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def check_keys(block: dict[str, Any], allowed: tuple[str, ...], what: str, path: Path) -> None:
-    unknown = sorted(set(block) - set(allowed))
-    if unknown:
-        valid = ", ".join(k for k in allowed if k != "__line__")
-        raise ConfigError(f"{path}:{block.get('__line__', '?')}: unknown key(s) {unknown} in {what}; valid: {valid}")
 
 
 def read_spec_file(path: str | Path) -> dict[str, Any]:
@@ -145,12 +94,6 @@ def import_modules(names: list[str], path: Path) -> None:
             raise ConfigError(f"{path}: imports: cannot import {name!r} ({e})") from None
 
 
-def expand_grid(grid: dict[str, Any]) -> list[dict[str, Any]]:
-    """``{a: [1, 2], b: 3}`` -> ``[{a: 1, b: 3}, {a: 2, b: 3}]`` (keys in given order)."""
-    keys = [k for k in grid if k != "__line__"]
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(as_list(grid[k]) for k in keys))]
-
-
 def check_unique(cells: list[Cell], path: Path) -> None:
     """A DataError naming both spec lines when two cells resolve to the same config."""
     seen: dict[str, Cell] = {}
@@ -164,8 +107,6 @@ def check_unique(cells: list[Cell], path: Path) -> None:
 
 def load_spec(path: str | Path) -> Spec:
     """Parse, expand and validate a spec. Raises before anything runs on any bad name, path or duplicate."""
-    from .cells import build_cells  # the cell kinds know how to resolve and check their configs
-
     path = Path(path)
     raw = read_spec_file(path)
     imports = [str(m) for m in as_list(raw.get("imports") or [])]

@@ -15,8 +15,8 @@ import pytest
 from curate_media import save_image, write_video
 
 from facerep.config import CurateConfig
-from facerep.curate.align import template
 from facerep.curate.curate import curate
+from facerep.data.geometry import template
 
 
 def _eyes(values) -> np.ndarray:

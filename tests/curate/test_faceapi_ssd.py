@@ -9,8 +9,8 @@ import pytest
 from curate_media import save_image
 
 from facerep.backbones.faceapi.weights import in_cache
-from facerep.curate.align import template
 from facerep.curate.detect import create_detector
+from facerep.data.geometry import template
 
 EYES = np.array([[205.0, 102.0], [247.0, 104.0]])  # the astronaut's eyes, as in test_detect.py
 

@@ -8,10 +8,10 @@ import pytest
 from curate_media import save_image
 
 from facerep.config import CurateConfig
-from facerep.curate.align import template
 from facerep.curate.curate import curate
 from facerep.curate.detect import Detection
 from facerep.curate.landmark import create_landmarker, refine
+from facerep.data.geometry import template
 from facerep.data.transforms import five_points
 from facerep.errors import UnknownNameError
 

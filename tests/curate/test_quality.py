@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facerep.curate.align import template
 from facerep.curate.quality import failed_filter, frontal, measure, parse_minimums, sharpness
+from facerep.data.geometry import template
 from facerep.errors import ConfigError
 
 

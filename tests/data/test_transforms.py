@@ -3,7 +3,13 @@ import pytest
 
 from facerep.data.sample import DatasetInfo, FaceSample
 from facerep.data.transforms import (
-    apply_affine, crop_resize, face_box, flip_landmark_permutation, flip_mask_permutation, hflip, invert_affine,
+    apply_affine,
+    crop_resize,
+    face_box,
+    flip_landmark_permutation,
+    flip_mask_permutation,
+    hflip,
+    invert_affine,
 )
 from facerep.data.vocab import CELEBAMASK19, LAPA11
 from facerep.errors import ConfigError
@@ -86,7 +92,7 @@ def test_five_points_from_each_landmark_scheme():
 
 
 def test_align_resize_puts_the_five_points_on_the_template_and_warps_labels_alike():
-    from facerep.curate.align import template
+    from facerep.data.geometry import template
     from facerep.data.transforms import affine_scale, align_resize, five_points
 
     rng = np.random.default_rng(0)

@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_records import make_axis_records, make_records
 
-from facerep.report.records import write_records
+from facerep.records import write_records
 
 
 @pytest.fixture

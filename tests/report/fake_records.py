@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from facerep.report.records import to_frame
+from facerep.records import to_frame
 
 TASKS = {"expression": ("accuracy", "max"), "landmarks2d": ("nme_interocular", "min"), "pose": ("mae", "min")}
 BACKBONES = {"random:timm:resnet18": 0.0, "swav@synth:": 0.2}

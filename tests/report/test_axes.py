@@ -9,9 +9,9 @@ import pandas as pd
 from fake_records import CORRUPTIONS, GROUPS, TASKS, make_axis_records, make_records
 from scipy import stats
 
+from facerep.records import write_records
 from facerep.report import axes
 from facerep.report.api import make_report
-from facerep.report.records import write_records
 
 
 def _mean_ci(values: np.ndarray) -> str:

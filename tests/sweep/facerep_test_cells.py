@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from facerep.report.records import to_frame
+from facerep.records import to_frame
 from facerep.sweep.kinds import CellKind, register_cell_kind
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from facerep.config import SweepConfig
+from facerep.sweep import Cell, load_spec
 from facerep.sweep.api import phases, run_sweep
 from facerep.sweep.executors import CellFailed
-from facerep.sweep.spec import Cell, load_spec
 
 SPEC = """imports: [facerep_test_cells]
 cells:

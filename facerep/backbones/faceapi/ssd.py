@@ -25,6 +25,7 @@ from torch import nn
 from ._image import chw, pad_to_square, resize_bilinear
 from ._layers import TfConv, pad_same
 from ._net import load_network
+from .weights import manifest_path
 
 INPUT_SIZE = 512
 BN_EPSILON = 0.0010000000474974513
@@ -165,8 +166,6 @@ class SsdFaceDetector:
 
     def __init__(self, weights: str | Path | None = None, *, min_confidence: float = 0.5,
                  max_results: int = 100, iou_threshold: float = 0.5) -> None:
-        from .weights import manifest_path
-
         path = Path(weights) if weights is not None else manifest_path(SsdMobilenetV1.manifest)
         if path.is_dir():
             path = path / f"{SsdMobilenetV1.manifest}-weights_manifest.json"

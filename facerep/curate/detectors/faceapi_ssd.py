@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...backbones.faceapi.ssd import SsdFaceDetector
 from ..detect import Detection, register_detector, sort_largest_first
 from ..landmark import refine
 from ..landmarkers.faceapi import FaceApiLandmarker
@@ -17,8 +18,6 @@ class FaceApiSsdDetector:
     name = "faceapi-ssd"
 
     def __init__(self, min_confidence: float = 0.5) -> None:
-        from ...backbones.faceapi.ssd import SsdFaceDetector
-
         self.ssd = SsdFaceDetector(min_confidence=min_confidence)
         self.landmarker = FaceApiLandmarker()
 

@@ -7,9 +7,10 @@ proportions (``"box-estimate"``). The score is a monotone map of the cascade's l
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from ..align import TEMPLATE_112
+from ...data.geometry import TEMPLATE_112
 from ..detect import Detection, register_detector, sort_largest_first
 
 # where the template points sit in a detector box, as fractions of box width/height (box = the
@@ -38,8 +39,6 @@ class HaarDetector:
     name = "haar"
 
     def __init__(self, min_face: int = 20) -> None:
-        import cv2
-
         root = cv2.data.haarcascades
         self.faces = cv2.CascadeClassifier(root + "haarcascade_frontalface_default.xml")
         self.eyes = cv2.CascadeClassifier(root + "haarcascade_eye.xml")
@@ -60,8 +59,6 @@ class HaarDetector:
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """image: [H, W, 3] uint8 RGB -> faces (landmarks from the eye cascade or the box), largest first."""
-        import cv2
-
         grey = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
         rects, _, weights = self.faces.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
                                                           minSize=(self.min_face, self.min_face), outputRejectLevels=True)

@@ -16,7 +16,7 @@ class MtcnnDetector:
 
     def __init__(self, min_face: int = 20, thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)) -> None:
         try:
-            from facenet_pytorch import MTCNN
+            from facenet_pytorch import MTCNN  # deferred: optional (installed with --no-deps, see install.sh)
         except ImportError as e:
             raise ConfigError(f"detector 'mtcnn' needs facenet-pytorch ({e}); "
                               "pip install --no-deps facenet-pytorch requests, or use --detector haar") from None

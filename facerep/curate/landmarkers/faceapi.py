@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ...backbones.faceapi.predict import FaceApi
 from ..landmark import register_landmarker
 
 
@@ -18,8 +19,6 @@ class FaceApiLandmarker:
     name = "faceapi"
 
     def __init__(self, tiny: bool = False) -> None:
-        from ...backbones.faceapi.predict import FaceApi
-
         self.api, self.tiny = FaceApi(), tiny
         self.api.net("landmarks68-tiny" if tiny else "landmarks68")  # loads now: a missing cache fails here
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ..._plugins import import_submodules
 from ...errors import ConfigError, DataError
 from ...registry import Registry
 from ..sample import FaceDataset
@@ -30,8 +31,6 @@ register_format = FORMATS.register
 
 
 def _ensure_loaded() -> None:
-    from ..._plugins import import_submodules
-
     import_submodules(__name__)
     import_submodules("facerep.data.synth")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from ...errors import ConfigError, DataError
 from ...io import read_image
@@ -191,8 +192,6 @@ def read_label_png(path: str | Path, image_shape: tuple[int, ...] | None, n_clas
     """A label-id PNG as H×W uint8 class ids: palette PNGs give their indices, 8/16-bit grey their values.
 
     ``image_shape`` (H, W, …) must match; ids must be < ``n_classes`` (``ignore`` is allowed)."""
-    from PIL import Image
-
     p = Path(path)
     if not p.is_file():
         raise DataError("label image does not exist", str(p))

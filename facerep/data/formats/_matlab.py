@@ -116,7 +116,7 @@ def check_elements(data: bytes | memoryview, start: int, end: int, endian: str, 
 
 def read_matlab(path: str | Path) -> dict[str, Any]:
     """The variables of a MATLAB v5-v7.2 ``.mat`` file, checked as the module doc says; bad files raise DataError."""
-    from scipy.io import loadmat
+    from scipy.io import loadmat  # deferred: scipy; loading the format registry imports this module
 
     p = Path(path)
     try:

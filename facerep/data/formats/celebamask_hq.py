@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ...errors import DataError
 from ...io import read_image
@@ -43,8 +44,6 @@ SPLIT_CODES = {"0": "train", "1": "val", "2": "test"}
 
 
 def _read_binary(path: Path) -> np.ndarray:
-    from PIL import Image
-
     try:
         with Image.open(path) as im:
             arr = np.asarray(im)
@@ -70,8 +69,6 @@ def merge_parts(parts: list[tuple[int, Path]]) -> np.ndarray:
 
 def load_image(item: Item) -> np.ndarray:
     """The image, resized to its masks' size (see :func:`fit_image`)."""
-    from PIL import Image
-
     image = read_image(item.image)
     if item.extra:
         with Image.open(item.extra[0][1]) as im:

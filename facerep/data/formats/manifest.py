@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ...errors import DataError, FacerepError
 from ...io import atomic_write, read_image
 from ..sample import DatasetInfo, FaceSample
-from . import register_format
+from . import load_dataset, register_format
 from ._common import float_array, int_value
 
 
@@ -38,8 +39,6 @@ def manifest_file(path: str | Path) -> Path:
 
 def read_manifest(path: str | Path) -> tuple[Any, Path]:
     """(pandas DataFrame, folder that relative crop paths start from)."""
-    import pandas as pd
-
     p = manifest_file(path)
     try:
         df = pd.read_parquet(p)
@@ -69,7 +68,6 @@ def write_manifest(df: Any, path: str | Path, base: Path | None = None) -> Path:
 
 @lru_cache(maxsize=8)
 def _parent_dataset(spec: str):  # type: ignore[no-untyped-def]
-    from . import load_dataset
 
     return load_dataset(spec)
 

@@ -14,6 +14,7 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
+from braceexpand import braceexpand
 
 from ...errors import DataError
 from ...io import decode_image_bytes
@@ -24,8 +25,6 @@ IMAGE_EXTS = ("jpg", "jpeg", "png", "webp")
 
 
 def shard_paths(path: str) -> list[Path]:
-    from braceexpand import braceexpand
-
     p = Path(path)
     if p.is_dir():
         files = sorted(p.glob("*.tar"))

@@ -6,6 +6,14 @@ from pathlib import Path
 
 import typer
 
+from ...config import SynthConfig, resolve_config
+from ...errors import ConfigError
+from ...progress import console
+from ..formats import load_dataset
+from .dataset import SynthDataset, check_config
+from .exporter import export, resolve_formats
+from .sheet import contact_sheet, write_png
+
 
 def synth_cmd(
     out: Path = typer.Argument(..., help="output folder (created; an existing file is an error)"),
@@ -20,15 +28,8 @@ def synth_cmd(
     vary_levels: int | None = typer.Option(None, "--vary-levels", help="values of --vary per face"),
 ) -> None:
     """Write synthetic labelled faces to OUT as 300W / LaPa / image folders plus labels.csv."""
-    from ...cli import console
-    from ...config import SynthConfig, resolve_config
-    from .dataset import SynthDataset, check_config
-    from .exporter import export, resolve_formats
-
     formats = resolve_formats(fmt)
     if out.exists() and not out.is_dir():
-        from ...errors import ConfigError
-
         raise ConfigError(f"output path {str(out)!r} is an existing file; give a folder")
     cfg = check_config(resolve_config(SynthConfig, ids=ids, per_id=per_id, size=size, seed=seed,
                                       video_frames=video_frames, vary=vary, vary_levels=vary_levels))
@@ -44,11 +45,6 @@ def show_cmd(
     tile: int = typer.Option(128, min=32, help="tile side in pixels"),
 ) -> None:
     """Write a contact sheet of DATA: landmarks (subject's right red, left blue) and masks overlaid."""
-    from ...cli import console
-    from ...errors import ConfigError
-    from ..formats import load_dataset
-    from .sheet import contact_sheet, write_png
-
     if out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a folder; give a .png file name")
     ds = load_dataset(data, split)

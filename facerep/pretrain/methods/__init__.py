@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from ..._plugins import import_submodules
 from ...registry import Registry
 
 METHODS: Registry[type] = Registry("pre-training method")
@@ -38,8 +39,6 @@ def register_method(name: str, *, options: type | None = None, description: str 
 
 
 def _ensure_loaded() -> None:
-    from ..._plugins import import_submodules
-
     import_submodules(__name__)
 
 

@@ -78,6 +78,7 @@ class Method(nn.Module):
 
 def momentum_copy(module: nn.Module) -> nn.Module:
     """A frozen deep copy of ``module`` (the momentum / teacher branch)."""
+    # deferred: lightly loads timm and torchvision (seconds); looking up any method imports this module
     from lightly.models.utils import deactivate_requires_grad
 
     twin = copy.deepcopy(module)

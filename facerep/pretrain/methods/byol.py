@@ -31,6 +31,7 @@ class BYOL(Method):
     name = "byol"
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.loss import NegativeCosineSimilarity
         from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
 
@@ -64,6 +65,7 @@ class BYOL(Method):
         return {"loss": loss}
 
     def after_optimizer_step(self) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.models.utils import update_momentum
 
         m = self.momentum_value(self.opts.momentum)

@@ -44,6 +44,7 @@ class DINO(Method):
     name = "dino"
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.loss import DINOLoss
         from lightly.models.modules import DINOProjectionHead
         from lightly.models.utils import deactivate_requires_grad
@@ -104,6 +105,7 @@ class DINO(Method):
         self.student_head.cancel_last_layer_gradients(self.step)
 
     def after_optimizer_step(self) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.models.utils import update_momentum
 
         m = self.momentum_value(self.opts.momentum)

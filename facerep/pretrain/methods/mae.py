@@ -32,6 +32,7 @@ class MAE(Method):
     vit_only = True
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.models.modules import MaskedVisionTransformerDecoderTIMM, MaskedVisionTransformerTIMM
 
         super().__init__(backbone, cfg)
@@ -62,6 +63,7 @@ class MAE(Method):
         return crop_flip_views(cfg.image_size, c.scale, hflip_prob=0.5)
 
     def training_step(self, batch: dict[str, Any]) -> dict[str, Tensor]:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.models import utils
 
         images = self.backbone.normalize(batch["views"][0])

@@ -32,6 +32,7 @@ def infonce(q: Tensor, k: Tensor, temperature: float) -> Tensor:
     """MoCo v3 loss: q, k [B, D] (k from the momentum branch); positives on the diagonal.
 
     Keys of every process are gathered so each query sees the global batch as negatives."""
+    # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
     from lightly.utils import dist
 
     q = nn.functional.normalize(q, dim=1)
@@ -54,6 +55,7 @@ class MoCo(Method):
     name = "moco"
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.loss import NTXentLoss
         from lightly.models.modules import MoCoProjectionHead
 
@@ -106,6 +108,7 @@ class MoCo(Method):
         return {"loss": loss}
 
     def after_optimizer_step(self) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.models.utils import update_momentum
 
         m = self.momentum_value(self.opts.momentum) if self.opts.version == 3 else self.opts.momentum

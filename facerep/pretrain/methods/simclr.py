@@ -32,6 +32,7 @@ class SimCLR(Method):
     name = "simclr"
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.loss import NTXentLoss
         from lightly.models.modules import SimCLRProjectionHead
 

@@ -43,6 +43,7 @@ class SwAV(Method):
     name = "swav"
 
     def __init__(self, backbone: Backbone, cfg: PretrainConfig) -> None:
+        # deferred: lightly loads timm and torchvision (seconds); listing the methods imports this file
         from lightly.loss import SwaVLoss
         from lightly.models.modules import SwaVProjectionHead, SwaVPrototypes
         from lightly.models.modules.memory_bank import MemoryBankModule

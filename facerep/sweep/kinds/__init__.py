@@ -1,7 +1,7 @@
 """Cell kinds: one file per kind, registered by name (``@register_cell_kind("eval")``).
 
 A kind turns a resolved config into records: ``run(config, cell_dir, deps) -> DataFrame`` (columns of
-:data:`facerep.report.records.RECORD_COLUMNS`). ``pretrain`` and ``eval`` are built in and made from a
+:data:`facerep.records.RECORD_COLUMNS`). ``pretrain`` and ``eval`` are built in and made from a
 spec's ``pretrain:`` and ``evaluate:`` sections; any other registered kind is made from ``cells:`` blocks
 (``grid`` axes expanded, ``with`` merged in). Register your own in a module listed under ``imports:``.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..._plugins import import_submodules
 from ...registry import Registry
 
 CELL_KINDS: Registry[type] = Registry("cell kind")
@@ -35,13 +36,12 @@ class CellKind:
         raise NotImplementedError
 
 
-def _ensure_loaded() -> None:
-    from ..._plugins import import_submodules
-
+def load_kinds() -> None:
+    """Import every kind module of this package, so that each registers."""
     import_submodules(__name__)
 
 
 def get_kind(name: str) -> CellKind:
     """An instance of the kind registered as ``name`` (unknown names list the valid ones)."""
-    _ensure_loaded()
+    load_kinds()
     return CELL_KINDS.get(name)()

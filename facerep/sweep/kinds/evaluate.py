@@ -8,38 +8,35 @@ from typing import Any
 
 import pandas as pd
 
+from ...bench.tasks import ALL_TASKS, list_tasks
+from ...config import BenchConfig, config_to_dict, resolve_config
 from ...errors import ConfigError
-from ...report.tasks import all_tasks, list_tasks
 from ..checks import RANDOM_PREFIX, check_backbone, check_data, check_name, where
-from ..spec import EVAL_KEYS, Cell, as_list, cell_id, check_keys, strip_lines
+from ..grid import Cell, as_list, cell_id, check_keys, strip_lines
 from . import CellKind, register_cell_kind
 from .pretrain import BACKBONE_DIR
 
-DEFAULT_MODES = ("linear", "knn", "finetune")
+EVAL_KEYS = ("tasks", "modes", "fractions", "seeds", "data", "options", "baselines", "__line__")
+
 # BenchConfig keys each cell sets itself, or that do not change results: not taken from options
 CELL_KEYS = ("backbone", "tasks", "data", "mode", "fractions", "seeds", "out")
 NON_RESULT_KEYS = ("cache_dir",)  # passed on, but left out of the cell id
 
 
 def bench_fields() -> set[str]:
-    from ...config import BenchConfig
-
     return {f.name for f in dataclasses.fields(BenchConfig)}
 
 
 def valid_modes() -> list[str]:
-    try:
-        from ...bench import protocol
+    # deferred: bench.protocol loads scipy and scikit-learn, which `facerep --help` (it loads this module
+    # through the sweep command) does not need
+    from ...bench.protocol import MODES
 
-        return list(getattr(protocol, "MODES", DEFAULT_MODES))
-    except ImportError:
-        return list(DEFAULT_MODES)
+    return list(MODES)
 
 
 def resolve_bench(options: dict[str, Any], path: Path, line: int | None) -> dict[str, Any]:
     """BenchConfig defaults <- ``options`` (the keys a cell does not set itself), as a dict."""
-    from ...config import BenchConfig, config_to_dict, resolve_config
-
     clash = sorted(set(options) & set(CELL_KEYS))
     if clash:
         raise ConfigError(f"{where(path, line)}: evaluate: options {clash} are set by the spec's own keys "
@@ -69,7 +66,7 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
     line = block.get("__line__")
     known = list_tasks()
     tasks = [str(t) for t in as_list(block.get("tasks", "all"))]
-    tasks = all_tasks() if tasks == ["all"] else tasks
+    tasks = list(ALL_TASKS) if tasks == ["all"] else tasks
     for t in tasks:
         check_name(t, known, "task", path, line)
     modes = [str(m) for m in as_list(block.get("modes", "linear"))]
@@ -106,8 +103,7 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
 @register_cell_kind("eval", description="a bench run of one backbone on one task, mode and seed")
 class EvalCell(CellKind):
     def run(self, config: dict[str, Any], cell_dir: Path, deps: dict[str, Path]) -> pd.DataFrame:
-        from ...bench.api import evaluate
-        from ...config import BenchConfig, resolve_config
+        from ...bench.api import evaluate  # deferred: loads scipy and scikit-learn (see valid_modes)
 
         backbone = config["backbone"]
         if isinstance(backbone, dict):

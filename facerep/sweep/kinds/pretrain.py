@@ -3,18 +3,22 @@ directory (``CELL/backbone``) for the evaluation cells that depend on it. Made f
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ...config import PretrainConfig, config_to_dict, resolve_config
 from ...errors import ConfigError
-from ...report.records import to_frame
+from ...pretrain.methods import list_methods
+from ...records import to_frame
 from ..checks import check_backbone, check_data, check_name, where
-from ..spec import PRETRAIN_KEYS, Cell, as_list, cell_id, check_keys, strip_lines
+from ..grid import Cell, as_list, cell_id, check_keys, strip_lines
 from . import CellKind, register_cell_kind
 
 BACKBONE_DIR = "backbone"
+PRETRAIN_KEYS = ("method", "data", "size", "seed", "backbone", "options", "label", "__line__")
 # PretrainConfig keys that do not change the result: passed on, but left out of the cell id
 NON_RESULT_KEYS = ("out", "resume", "num_workers", "loggers", "log_every", "checkpoint_every",
                    "keep_checkpoints")
@@ -23,16 +27,12 @@ SIZE_KEYS = ("max_samples", "num_samples", "subset_size")
 
 
 def _size_key() -> str | None:
-    from ...config import PretrainConfig
-
     names = {f.name for f in dataclasses.fields(PretrainConfig)}
     return next((k for k in SIZE_KEYS if k in names), None)
 
 
 def resolve_pretrain(values: dict[str, Any], path: Path, line: int | None) -> dict[str, Any]:
     """PretrainConfig defaults <- ``values``, as a dict (without ``out`` and ``resume``, set per run)."""
-    from ...config import PretrainConfig, config_to_dict, resolve_config
-
     size = values.pop("size", None)
     if size is not None:
         key = _size_key()
@@ -56,8 +56,6 @@ def _label(values: dict[str, Any], multi_seed: bool) -> str:
 
 def pretrain_cells(blocks: Any, path: Path) -> list[Cell]:
     """Cells of a spec's ``pretrain:`` section (one block or a list of blocks)."""
-    from ...pretrain.methods import list_methods
-
     cells: list[Cell] = []
     methods = list_methods()
     for block in as_list(blocks):
@@ -85,8 +83,6 @@ def pretrain_cells(blocks: Any, path: Path) -> list[Cell]:
 
 
 def _product(axes: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
-    import itertools
-
     return list(itertools.product(axes["method"], axes["data"], axes["size"], axes["seed"], axes["backbone"]))
 
 
@@ -95,7 +91,7 @@ class PretrainCell(CellKind):
     fresh_start = False  # keep the run's checkpoints: a rerun resumes from the latest
 
     def run(self, config: dict[str, Any], cell_dir: Path, deps: dict[str, Path]) -> pd.DataFrame:
-        from ...config import PretrainConfig, resolve_config
+        # deferred: these load lightning (seconds), which `facerep --help` does not need
         from ...pretrain.api import pretrain
         from ...pretrain.checkpoints import latest_checkpoint
 
