@@ -93,8 +93,8 @@ def face_box(sample: FaceSample) -> tuple[float, float, float, float]:
     the mask's non-background pixels, else the whole image. (x0, y0, x1, y1) in pixels."""
     if sample.box is not None:
         return tuple(float(v) for v in sample.box)  # type: ignore[return-value]
-    labelled = None if sample.landmarks2d is None else sample.landmarks2d[
-        np.isfinite(sample.landmarks2d).all(1)]
+    lm = sample.landmarks2d
+    labelled = None if lm is None else lm[np.isfinite(lm).all(1)]
     if labelled is not None and len(labelled):  # unlabelled (NaN) points are left out
         lo, hi = labelled.min(0), labelled.max(0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
