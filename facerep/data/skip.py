@@ -4,9 +4,9 @@ Usage::
 
     ds = SkippingDataset(load_dataset("300w:/data/300W"))   # decodes + validates every sample once
     print(ds.summary())          # "skipped 2 of 3837 samples of 300w: 1 × image file does not exist; …"
-    ds.skipped                   # [Skipped(index=17, path='/data/…/x.jpg', reason='image file does not
-    exist'), …] ds[i]                        # the i-th *good* sample; ds.indices[i] is its index in the
-    original
+    ds.skipped                   # [Skipped(index=17, path='/data/…/x.jpg',
+                                 #          reason='image file does not exist'), …]
+    ds[i]                        # the i-th *good* sample; ds.indices[i] is its index in the original
 
 A sample is bad when reading it raises :class:`~facerep.errors.DataError` (missing or broken
 image, mask of the wrong size, class id out of range, …) or when

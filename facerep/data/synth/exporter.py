@@ -8,11 +8,12 @@ Layout under OUT (sample ``i`` is named ``NNNNNN`` = i with 6 digits)::
     lapa/train/labels/NNNNNN.png     class ids 0..10 in LaPa order (facerep.data.vocab.LAPA11)
     lapa/train/landmarks/NNNNNN.txt  LaPa's text layout (count line, then "x y", 0-based pixels) but with
                                      OUR 68 iBUG points, not LaPa's 106 (the 106 layout is not mapped;
-                                     lapa/README.txt says so). A reader that insists on 106 points rejects
-                                     them.
+                                     lapa/README.txt says so). A reader that insists on 106 points
+                                     rejects them.
     imagefolder/expression/<expression>/NNNNNN.png   one folder per expression
-    (imagefolder:...?label=expression) imagefolder/identity/<subject>/NNNNNN.png        one folder per
-    identity labels.csv                       every label of every sample (landmarks 0-based pixels)
+                                                     (imagefolder:...?label=expression)
+    imagefolder/identity/<subject>/NNNNNN.png        one folder per identity
+    labels.csv                       every label of every sample (landmarks 0-based pixels)
     synth_config.yaml                the resolved SynthConfig
 
 All files are encoded deterministically (PNG, fixed JPEG settings) and written atomically: the same
@@ -75,8 +76,8 @@ def csv_header(info: DatasetInfo) -> list[str]:
     cols = ["name", "identity", "subject", "video", "frame", "expression", "expression_name", "valence",
             "arousal", "yaw", "pitch", "roll", "box_x0", "box_y0", "box_x1", "box_y1"]
     cols += [f"au{c:02d}" for c in info.au_codes] + list(info.attribute_names) + list(info.group_names)
-    cols += [f"{a}{k}" for k in range(68) for a in ("x", "y")] + [f"{a}3d_{k}" for k in range(68)
-                                                                  for a in "xyz"]
+    cols += [f"{a}{k}" for k in range(68) for a in ("x", "y")]
+    cols += [f"{a}3d_{k}" for k in range(68) for a in "xyz"]
     return cols
 
 
