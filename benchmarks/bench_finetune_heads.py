@@ -1,12 +1,13 @@
 """Fine-tuning heads on landmarks2d: the heatmap head (soft-argmax decode) vs the coordinate-regression head.
 
     python benchmarks/bench_finetune_heads.py           # 384 synthetic faces of 64 px, ResNet-10t, 30 epochs
-    python benchmarks/bench_finetune_heads.py --quick   # the unit test's setting (96 faces, 48-px crops, 20 ep.)
+    python benchmarks/bench_finetune_heads.py --quick   # the unit test's setting (96 faces, 48-px crops,
+                                                        # 20 ep.)
 
-Both runs use the same data, split, epochs, batch size, backbone initialisation and seed (``--mode finetune``);
-only ``finetune_linear_heads`` differs: False fine-tunes the heatmap decoder of
-:mod:`facerep.bench.finetune_heads`, True the linear coordinate-regression head (LP-FT). Prints the inter-ocular
-NME (and FR@0.10) of both heads, the trivial baseline (mean shape) and the wall time of each run.
+Both runs use the same data, split, epochs, batch size, backbone initialisation and seed (``--mode
+finetune``); only ``finetune_linear_heads`` differs: False fine-tunes the heatmap decoder of
+:mod:`facerep.bench.finetune_heads`, True the linear coordinate-regression head (LP-FT). Prints the
+inter-ocular NME (and FR@0.10) of both heads, the trivial baseline (mean shape) and the wall time of each run.
 """
 from __future__ import annotations
 
@@ -43,10 +44,11 @@ def main() -> None:
           flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for linear, label in ((False, "heatmap head (soft-argmax)"), (True, "coordinate-regression head")):
-            cfg = make_config(dict(tasks=["landmarks2d"], mode="finetune", backbone=args.backbone,
-                                   synth=args.synth, image_size=args.image_size, finetune_epochs=args.epochs,
-                                   batch_size=args.batch_size, seeds=[int(s) for s in args.seeds.split(",")],
-                                   fractions=[1.0], finetune_linear_heads=linear, cache_dir=tmp, out=tmp))
+            cfg = make_config({"tasks": ["landmarks2d"], "mode": "finetune", "backbone": args.backbone,
+                               "synth": args.synth, "image_size": args.image_size,
+                               "finetune_epochs": args.epochs, "batch_size": args.batch_size,
+                               "seeds": [int(s) for s in args.seeds.split(",")], "fractions": [1.0],
+                               "finetune_linear_heads": linear, "cache_dir": tmp, "out": tmp})
             t0 = time.perf_counter()
             df, _ = bench(cfg, write=False)
             secs = time.perf_counter() - t0

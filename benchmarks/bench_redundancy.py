@@ -3,11 +3,12 @@
     python benchmarks/bench_redundancy.py            # 1M x 512-d (target: < 2 min on 2 cores)
     python benchmarks/bench_redundancy.py --n 200000 # smaller
 
-On a shared machine the wall time depends on the load; the CPU time is printed too (CPU time / threads
-is the wall time on idle cores). Embeddings are written to a float32 memmap on disk first (as `facerep redundancy --embeddings` reads
-them), so the search reads them in blocks. Prints the time of each stage, the peak RSS, precision/recall
-of the groups against the planted truth, and — on a 50k subset — the IVF path against the exact blockwise
-search (agreement and time; the exact search's time scaled quadratically to N gives the speed ratio).
+On a shared machine the wall time depends on the load; the CPU time is printed too (CPU time / threads is the
+wall time on idle cores). Embeddings are written to a float32 memmap on disk first (as `facerep redundancy
+--embeddings` reads them), so the search reads them in blocks. Prints the time of each stage, the peak RSS,
+precision/recall of the groups against the planted truth, and — on a 50k subset — the IVF path against the
+exact blockwise search (agreement and time; the exact search's time scaled quadratically to N gives the speed
+ratio).
 """
 from __future__ import annotations
 
@@ -73,9 +74,9 @@ def main() -> None:
         t_full, c_full = time.perf_counter() - t0, time.process_time() - c0
         p, r = pair_scores(labels, truth)
         print(f"N={args.n}: {'exact' if graph.exact else 'IVF'} kNN + groups in {t_full:.1f}s wall, "
-              f"{c_full:.1f}s CPU ({args.threads} threads; CPU / threads = wall on idle cores); redundancy {1 - len(np.unique(labels)) / args.n:.4f} "
-              f"(truth {1 - len(np.unique(truth)) / args.n:.4f}); pair precision {p:.4f} recall {r:.4f}; "
-              f"peak RSS {peak_rss_gb():.2f} GB")
+              f"{c_full:.1f}s CPU ({args.threads} threads; CPU / threads = wall on idle cores); redundancy "
+              f"{1 - len(np.unique(labels)) / args.n:.4f} (truth {1 - len(np.unique(truth)) / args.n:.4f}); "
+              f"pair precision {p:.4f} recall {r:.4f}; peak RSS {peak_rss_gb():.2f} GB")
         m = min(args.subset, args.n)
         sub, sub_truth = np.ascontiguousarray(emb[:m]), truth[:m]
         t0 = time.perf_counter()
@@ -87,7 +88,8 @@ def main() -> None:
         pa, ra = pair_scores(approx, exact)
         projected = t_exact * (args.n / m) ** 2
         print(f"subset {m}: exact blockwise {t_exact:.1f}s, IVF {t_approx:.1f}s (x{t_exact / t_approx:.1f}); "
-              f"IVF vs exact pairs precision {pa:.4f} recall {ra:.4f}; exact vs truth {pair_scores(exact, sub_truth)}")
+              f"IVF vs exact pairs precision {pa:.4f} recall {ra:.4f}; exact vs truth "
+              f"{pair_scores(exact, sub_truth)}")
         print(f"exact blockwise at N={args.n} projected {projected:.0f}s -> speed ratio vs this run "
               f"x{projected / t_full:.0f}; final peak RSS {peak_rss_gb():.2f} GB")
 

@@ -3,11 +3,11 @@
     python benchmarks/bench_synth.py                 # 2000 timed faces at 112 px, then 100k streamed
     python benchmarks/bench_synth.py --n 10000       # stream fewer samples
 
-Prints labelled faces per second at --size by CPU time of this process (target >= 500/s at 112 px;
-wall time is printed too, but on a shared machine it mostly measures the wait for a core), its ratio
-to a baseline measured in the same process (decoding the same faces from PNG bytes, i.e. what reading an on-disk
-dataset of that size costs), and the RSS before and after streaming --n samples (must stay flat:
-the only caches are bounded LRU caches of identity parameters and shapes).
+Prints labelled faces per second at --size by CPU time of this process (target >= 500/s at 112 px; wall time
+is printed too, but on a shared machine it mostly measures the wait for a core), its ratio to a baseline
+measured in the same process (decoding the same faces from PNG bytes, i.e. what reading an on-disk dataset of
+that size costs), and the RSS before and after streaming --n samples (must stay flat: the only caches are
+bounded LRU caches of identity parameters and shapes).
 """
 from __future__ import annotations
 

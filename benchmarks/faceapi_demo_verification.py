@@ -59,7 +59,7 @@ def views_of_faces() -> tuple[np.ndarray, np.ndarray]:
         image = read_rgb(path)
         faces = ssd.detect(image)
         boxes = [np.array([f.box[0], f.box[1], f.box[0] + f.box[2], f.box[1] + f.box[3]]) for f in faces]
-        for face, pts in zip(faces, lm.landmarks(image, boxes)):
+        for _face, pts in zip(faces, lm.landmarks(image, boxes)):
             crop = box_crop(image, landmark_box(pts), VIEW_SIZE)
             aligned = align_face(image, five_points(pts), VIEW_SIZE, margin=0.1)[0]
             small = cv2.resize(crop, (VIEW_SIZE // 4,) * 2, interpolation=cv2.INTER_AREA)

@@ -1,9 +1,9 @@
 """Rerun the table of docs/real-data.md: every task on public real face sets, each backbone beside the trivial
 baseline, with the same protocol.
 
-The sets are not in this repository (most forbid redistribution): ``benchmarks/real_data.yaml`` names each set's
-layout under a root folder (``{root}`` in its spec) and where it comes from; lay them out as docs/real-data.md
-says, then::
+The sets are not in this repository (most forbid redistribution): ``benchmarks/real_data.yaml`` names each
+set's layout under a root folder (``{root}`` in its spec) and where it comes from; lay them out as
+docs/real-data.md says, then::
 
     python benchmarks/real_data.py --root /data/real                     # every set, every backbone
     python benchmarks/real_data.py --root /data/real --only ck48-expression --backbones timm:resnet18
@@ -64,7 +64,8 @@ def run_one(entry: dict[str, Any], backbone: str, out: Path, cache: str) -> pd.D
 
 
 def table(frames: list[tuple[dict[str, Any], str, pd.DataFrame]]) -> str:
-    """Markdown: one row per (set, backbone) and one per set's trivial baseline; columns the label fractions."""
+    """Markdown: one row per (set, backbone) and one per set's trivial baseline; columns the label
+    fractions."""
     lines = []
     fractions = sorted({float(f) for _, _, df in frames for f in df["fraction"].dropna()})
     head = ["set", "task", "metric", "backbone", *(f"{f:g}" for f in fractions)]
@@ -84,16 +85,21 @@ def table(frames: list[tuple[dict[str, Any], str, pd.DataFrame]]) -> str:
             cells = []
             for f in fractions:
                 v = rows[rows["fraction"] == f]["value"]
-                cells.append(f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.3f}" if len(v) else "-")
-            who = "trivial baseline" if mode == "trivial" else backbone + ("" if mode == "linear" else f" ({mode})")
+                cells.append(f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.3f}"
+                             if len(v) else "-")
+            who = ("trivial baseline" if mode == "trivial"
+                   else backbone + ("" if mode == "linear" else f" ({mode})"))
             arrow = "↓" if direction == "min" else "↑"
-            lines.append(f"| {entry['name']} | {entry['task']} | {metric} {arrow} | {who} | " + " | ".join(cells) + " |")
+            lines.append(f"| {entry['name']} | {entry['task']} | {metric} {arrow} | {who} | "
+                         + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", required=True, help="folder holding the real sets in the layouts of the sets file")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", required=True,
+                        help="folder holding the real sets in the layouts of the sets file")
     parser.add_argument("--sets", default=str(HERE / "real_data.yaml"), help="the sets file")
     parser.add_argument("--out", default="runs/real-data", help="output folder (runs are resumed)")
     parser.add_argument("--only", default="", help="comma list of set names")

@@ -19,7 +19,7 @@ from .backbones import BACKBONES, list_adapters
 from .backbones.check import check_checkpoint
 from .backbones.faceapi import NETWORKS, cache_status
 from .config import field_default
-from .data.formats import FORMATS, list_formats
+from .data.formats import FORMATS, Format, list_formats
 from .errors import FacerepError
 from .progress import console, err_console
 from .registry import close_names
@@ -53,7 +53,8 @@ def backbones_cmd(
     pattern: str | None = typer.Argument(None, help="a word (resnet: names containing it) or a glob "
                                                     "('resnet*')"),
     check: str | None = typer.Option(None, "--check", metavar="PATH",
-                                        help="identify a checkpoint file's layout and the adapter that loads it"),
+                                        help="identify a checkpoint file's layout and the adapter "
+                                             "that loads it"),
 ) -> None:
     """List backbone adapters, and timm models matching PATTERN; or --check a checkpoint file."""
     if check is not None:
@@ -95,8 +96,9 @@ def formats_cmd(pattern: str = typer.Argument("*", help="glob over format names"
     for col in ("format", "provides", "official splits", "description"):
         table.add_column(col)
     for name in list_formats(pattern):
-        cls = FORMATS.get(name)
-        table.add_row(name, ", ".join(sorted(cls.provides)), ", ".join(cls.splits) or "-", FORMATS.entries(name)[0].description)
+        cls: type[Format] = FORMATS.get(name)
+        table.add_row(name, ", ".join(sorted(cls.provides)), ", ".join(cls.splits) or "-",
+                      FORMATS.entries(name)[0].description)
     console.print(table)
 
 

@@ -46,7 +46,8 @@ class OptionsOf:
     by: str  # the field naming the extension, e.g. "method"
     kind: str  # what the extension is, for messages, e.g. "pre-training method"
     names: Callable[[], list[str]]  # every registered name: their sections are recognised in YAML / overrides
-    options: Callable[[str], type]  # name -> its options dataclass (an unknown name raises, listing the valid)
+    # name -> its options dataclass (an unknown name raises, listing the valid)
+    options: Callable[[str], type]
 
 
 def _options_fields(cls: type) -> list[tuple[str, OptionsOf]]:
@@ -115,7 +116,8 @@ def _did_you_mean(cls: type, full_key: Any) -> str:
     return f" (did you mean {' or '.join(prefix + c for c in close)}?)" if close else ""
 
 
-def _layers(file: str | Path | None, overrides: Sequence[str], values: dict[str, Any]) -> list[dict[str, Any]]:
+def _layers(file: str | Path | None, overrides: Sequence[str],
+            values: dict[str, Any]) -> list[dict[str, Any]]:
     """``values``, the YAML ``file`` and the ``key=value`` ``overrides`` as plain dicts, in merge order."""
     layers: list[dict[str, Any]] = []
     if values:
@@ -135,7 +137,8 @@ def _layers(file: str | Path | None, overrides: Sequence[str], values: dict[str,
         if "=" not in item:
             raise ConfigError(f"override {item!r} is not of the form key=value")
     if overrides:
-        layers.append(OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides))))  # type: ignore[arg-type]
+        layers.append(
+            OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides))))  # type: ignore[arg-type]
     return layers
 
 
@@ -155,7 +158,8 @@ def _options_node(where: str, of: OptionsOf, chosen: str, layers: list[dict[str,
     node = None
     for name in sorted({chosen, *(k for layer in layers for k in layer)}):
         opts = of.options(name)
-        parts = [_checked_part(where, of, name, opts, layer[name]) for layer in layers if layer.get(name) is not None]
+        parts = [_checked_part(where, of, name, opts, layer[name]) for layer in layers
+                 if layer.get(name) is not None]
         try:
             merged = OmegaConf.merge(OmegaConf.structured(opts), *parts)
         except OmegaConfBaseException as e:
@@ -195,7 +199,8 @@ def save_config(cfg: Any, path: str | Path) -> Path:
     """Write the resolved config as YAML (``.yaml``) or JSON (anything else), atomically."""
     data = config_to_dict(cfg)
     path = Path(path)
-    text = yaml.safe_dump(data, sort_keys=False) if path.suffix in (".yaml", ".yml") else json.dumps(data, indent=2)
+    yaml_file = path.suffix in (".yaml", ".yml")
+    text = yaml.safe_dump(data, sort_keys=False) if yaml_file else json.dumps(data, indent=2)
     atomic_write_text(path, text)
     return path
 
@@ -214,7 +219,8 @@ class PretrainConfig:
     all processes (devices × nodes); one optimizer step sees ``batch_size × accumulate`` images.
 
     ``options`` is the options dataclass of ``method`` (``SwavOptions`` in ``methods/swav.py`` …), written
-    ``swav.n_prototypes=32`` / ``swav: {n_prototypes: 32}`` (see the module docstring); ``None`` = its defaults."""
+    ``swav.n_prototypes=32`` / ``swav: {n_prototypes: 32}`` (see the module docstring); ``None`` = its
+    defaults."""
 
     method: str = "swav"
     backbone: str = "timm:resnet50"
@@ -261,7 +267,8 @@ class CurateConfig:
     detector: str = "auto"  # auto (mtcnn if facenet-pytorch imports, else haar) | mtcnn | haar | faceapi-ssd
     landmarker: str = "none"  # none | faceapi: 68 points per face into the manifest, crops aligned by them
     size: int = 112  # side of the aligned square crop, pixels
-    margin: float = 0.0  # extra border around the template on each side, as a fraction of the crop (0 = ArcFace)
+    # extra border around the template on each side, as a fraction of the crop (0 = ArcFace)
+    margin: float = 0.0
     eye_weight: int = 3  # weight of each eye vs nose/mouth points in the least-squares similarity fit
     fps: float = 1.0  # frames sampled per second of video (<= 0: every frame)
     max_frames: int = 0  # per video; 0 = no limit
@@ -280,7 +287,8 @@ class RedundancyConfig:
     """``facerep redundancy DATA``: embed every face, kNN graph (faiss), near-duplicate groups at a cosine
     threshold (connected components of the thresholded kNN graph)."""
 
-    backbone: str = ""  # "" = a tiny random timm model (a warning says so); else any backbone spec or facerep dir
+    # "" = a tiny random timm model (a warning says so); else any backbone spec or facerep dir
+    backbone: str = ""
     image_size: int = 0  # 0 = the backbone's input size
     batch_size: int = 64
     threshold: float = 0.95  # cosine similarity at or above which two faces are near-duplicates
@@ -339,8 +347,9 @@ class BenchConfig:
     """``facerep bench``: tasks × protocol (fractions and/or shots × seeds) × mode for one backbone.
 
     ``data`` maps a task name (or ``"*"`` for every task) to a ``FORMAT:PATH``; tasks without an entry run on
-    ``synth``. Official splits (``train_split`` / ``test_split``) are used when the format has them, else a seeded
-    identity-disjoint split (``test_fraction``, ``split_seed``) is made; the test set is the same for every seed."""
+    ``synth``. Official splits (``train_split`` / ``test_split``) are used when the format has them, else a
+    seeded identity-disjoint split (``test_fraction``, ``split_seed``) is made; the test set is the same for
+    every seed."""
 
     backbone: str = "timm:resnet18"
     pretrained: bool = False  # load the adapter's published weights (timm: HF hub, so offline needs a cache)
@@ -359,24 +368,30 @@ class BenchConfig:
     test_split: str = ""  # "" = "test" when the format has it, else its first split other than train_split
     test_fraction: float = 0.3  # of identities (or samples) held out when the format has no official split
     split_seed: int = 0
-    near_duplicate: float = 0.95  # cosine of 16x16 grey descriptors at which faces are near-duplicates: they group
-    # data without identity/subject/video ids for splits and penalties, and every split counts its crossing pairs
+    # cosine of 16x16 grey descriptors at which faces are near-duplicates: they group data without
+    # identity/subject/video ids for splits and penalties, and every split counts its crossing pairs
+    near_duplicate: float = 0.95
     out: str = "runs/bench"
     cache_dir: str = ""  # "" = $FACEREP_CACHE or ~/.cache/facerep/features
     batch_size: int = 64  # feature extraction / fine-tuning batch
     dense_strides: list[int] = dataclasses.field(default_factory=lambda: [8, 16])  # maps used by dense tasks
     dense_grid: int = 8  # each dense map is average-pooled to dense_grid × dense_grid before caching
     global_grid: int = 8  # global tasks read pooled + the dense maps pooled to this grid (0 = pooled only)
-    align: str = "auto"  # auto: tasks of facial motion (expression, AUs) read 5-point-aligned crops | off: box crops
-    align_margin: float = 0.0  # template margin of aligned crops (0 = the ArcFace crop; > 0 shows more context)
+    # auto: tasks of facial motion (expression, AUs) read 5-point-aligned crops | off: box crops
+    align: str = "auto"
+    # template margin of aligned crops (0 = the ArcFace crop; > 0 shows more context)
+    align_margin: float = 0.0
     landmarker: str = "auto"  # 5 alignment points for faces without landmarks: auto | mtcnn | faceapi | none
     aligned_strides: list[int] = dataclasses.field(default_factory=lambda: [4])  # maps read on aligned crops
     aligned_grid: int = 14  # ... each pooled to this grid (cached so, and read as is by the aligned tasks)
-    # maps kept at their own resolution: the per-pixel parsing probe (cached) and fine-tuning's decoders read them
+    # maps kept at their own resolution: the per-pixel parsing probe (cached) and fine-tuning's decoders
+    # read them
     native_strides: list[int] = dataclasses.field(default_factory=lambda: [4, 8, 16])
     pixels_per_class: int = 2000  # parsing probe: pixels drawn per class present in each training subset, ...
-    pixels_class_power: float = 0.25  # ... shared out ∝ class frequency^power (0: equal per class, 1: natural)
-    mirror: bool = True  # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops
+    # ... shared out ∝ class frequency^power (0: equal per class, 1: natural)
+    pixels_class_power: float = 0.25
+    # linear heads of tasks whose labels a flip keeps (expression, AUs) also train on mirrored crops
+    mirror: bool = True
     head_steps: int = 300  # optimizer steps of a head on cached features
     head_lr: float = 1e-2
     head_weight_decay: float = 1e-3
@@ -386,17 +401,22 @@ class BenchConfig:
     finetune_epochs: int = 10
     finetune_lr_backbone: float = 1e-4
     finetune_lr_head: float = 1e-3  # scaled down for wide heads (heads.param_groups)
-    finetune_lr_decoder: float = 1e-2  # decoders (heatmaps, FPN): alone on frozen maps (head_steps), then jointly
+    # decoders (heatmaps, FPN): alone on frozen maps (head_steps), then jointly
+    finetune_lr_decoder: float = 1e-2
     finetune_hflip: bool = True  # label-consistent flips (landmark and mask left/right swaps)
     finetune_linear_heads: bool = False  # fine-tune the linear-probe heads instead of the field's heads
     # (heatmaps for landmarks2d, an FPN decoder for parsing, a margin loss for recognition)
     n_pairs: int = 600  # verification pairs drawn among test identities when the dataset has none
     trivial: bool = True  # also record each task's trivial baseline (mode "trivial")
-    corruptions: list[str] = dataclasses.field(default_factory=list)  # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)
-    train_corruptions: list[str] = dataclasses.field(default_factory=list)  # same syntax: train on clean + these copies
-    reference_backbone: str = ""  # also run this backbone (same protocol); robustness.csv gets CE / mCE against it
+    # e.g. ["lowres:16,24", "blur:1,2,3"] (test only)
+    corruptions: list[str] = dataclasses.field(default_factory=list)
+    # same syntax: train on clean + these copies
+    train_corruptions: list[str] = dataclasses.field(default_factory=list)
+    # also run this backbone (same protocol); robustness.csv gets CE / mCE against it
+    reference_backbone: str = ""
     train_skew: str = ""  # "ATTR=VALUE[:SHARE]": training split skewed to one subgroup (share 1.0 = only it)
-    groups: list[str] = dataclasses.field(default_factory=list)  # subgroup attributes to break every metric down by
+    # subgroup attributes to break every metric down by
+    groups: list[str] = dataclasses.field(default_factory=list)
     group_bootstrap: int = 200  # bootstrap resamples of each group's 95 % CI
     trust_checkpoint: bool = False  # let file adapters fully unpickle a checkpoint (runs code from it!)
     skip_bad: bool = False  # samples that fail to decode are skipped, counted and listed in skipped.csv
@@ -427,9 +447,10 @@ class DemoConfig:
     pre-trained backbone on every task -> report.html. Pre-training and bench faces are different
     identities (synth seeds 1 and 0). ``quick`` holds the keys ``--quick`` replaces.
 
-    SwAV here uses few prototypes and Sinkhorn ε = 0.01 (the paper: 3000 and 0.05): with batches of 32-64 similar
-    faces, ε = 0.05 gives nearly uniform codes and the short run collapses to the uniform solution (loss ln K);
-    measured on --quick, ε = 0.01 put the pre-trained backbone ahead of random init on 7/8 tasks."""
+    SwAV here uses few prototypes and Sinkhorn ε = 0.01 (the paper: 3000 and 0.05): with batches of 32-64
+    similar faces, ε = 0.05 gives nearly uniform codes and the short run collapses to the uniform solution
+    (loss ln K); measured on --quick, ε = 0.01 put the pre-trained backbone ahead of random init on 7/8
+    tasks."""
 
     backbone: str = "timm:resnet18"
     method: str = "swav"
@@ -439,7 +460,8 @@ class DemoConfig:
     batch_size: int = 64
     pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
         "lr": 2e-3, "num_workers": 0, "checkpoint_every": 100,
-        "swav": {"n_prototypes": 64, "freeze_prototypes_steps": 20, "local_crops": 4, "sinkhorn_epsilon": 0.01}})
+        "swav": {"n_prototypes": 64, "freeze_prototypes_steps": 20, "local_crops": 4,
+                 "sinkhorn_epsilon": 0.01}})
     bench_data: str = "synth:ids=48,per_id=10,size=64,seed=0"
     tasks: list[str] = dataclasses.field(default_factory=lambda: ["all"])
     mode: str = "linear"
@@ -459,18 +481,19 @@ class DemoConfig:
 # --- redundancy study (facerep redundancy-study) --------------------------------------------------
 @dataclasses.dataclass
 class RedundancyStudyConfig:
-    """``facerep redundancy-study --out DIR``: the paper's redundancy experiment on the synthetic faces' video mode.
-    Redundancy of the clips (effective size vs frame stride), then the same pre-training (method, backbone, steps,
-    seed) on all frames and on the deduplicated frames, then the bench of both and of random init (same protocol;
-    bench faces are still images of other identities: synth seed 0 vs the clips' seed 1). Runs as a sweep under
-    DIR, so a rerun skips every finished stage.
+    """``facerep redundancy-study --out DIR``: the paper's redundancy experiment on the synthetic faces' video
+    mode. Redundancy of the clips (effective size vs frame stride), then the same pre-training (method,
+    backbone, steps, seed) on all frames and on the deduplicated frames, then the bench of both and of random
+    init (same protocol; bench faces are still images of other identities: synth seed 0 vs the clips' seed 1).
+    Runs as a sweep under DIR, so a rerun skips every finished stage.
 
     Defaults are sized for 2 shared CPU cores: 11.8 min measured on 2026-11-29 with other jobs on the cores
     (redundancy 19 s; pre-training 76 s on all frames, 360 s on dedup under heavier load, same 50 steps; bench
     of 3 backbones x 4 tasks x 2 seeds about 4 min); less when the cores are free. Grow ``video_data``,
     ``steps``, ``tasks`` (``[all]``) and ``bench_data`` on a GPU."""
 
-    video_data: str = "synth:ids=32,per_id=2,video_frames=16,size=64,seed=1"  # 64 clips x 16 frames = 1024 faces
+    # 64 clips x 16 frames = 1024 faces
+    video_data: str = "synth:ids=32,per_id=2,video_frames=16,size=64,seed=1"
     redundancy: RedundancyConfig = dataclasses.field(default_factory=RedundancyConfig)
     method: str = "simclr"
     backbone: str = "timm:resnet18"
@@ -481,7 +504,8 @@ class RedundancyStudyConfig:
     pretrain_options: dict[str, Any] = dataclasses.field(default_factory=lambda: {
         "lr": 2e-3, "num_workers": 0, "checkpoint_every": 25})  # any other PretrainConfig key, or simclr: {…}
     bench_data: str = "synth:ids=32,per_id=8,size=64,seed=0"
-    tasks: list[str] = dataclasses.field(default_factory=lambda: ["recognition", "landmarks2d", "parsing", "pose"])
+    tasks: list[str] = dataclasses.field(
+        default_factory=lambda: ["recognition", "landmarks2d", "parsing", "pose"])
     mode: str = "linear"
     fractions: list[float] = dataclasses.field(default_factory=lambda: [0.1, 1.0])
     seeds: list[int] = dataclasses.field(default_factory=lambda: [0, 1])

@@ -69,7 +69,8 @@ def pretrained_ahead(records: pd.DataFrame, pretrained: str, baseline: str) -> d
         means = g.groupby("backbone")["mean"].mean()
         if pretrained in means and baseline in means:
             better = means[pretrained] > means[baseline]
-            out[str(task)] = bool(better if g["direction"].iloc[0] == "max" else means[pretrained] < means[baseline])
+            worse = means[pretrained] < means[baseline]
+            out[str(task)] = bool(better if g["direction"].iloc[0] == "max" else worse)
     return out
 
 
@@ -138,5 +139,6 @@ def register(app: typer.Typer) -> None:
         ahead = pretrained_ahead(read_records(out / "records.csv"), f"{effective.method} pre-trained",
                                  RANDOM_PREFIX + effective.backbone)
         wins = ", ".join(t for t, w in ahead.items() if w) or "none"
-        console.print(f"pre-trained ahead of random init on {sum(ahead.values())}/{len(ahead)} tasks ({wins})")
+        console.print(
+            f"pre-trained ahead of random init on {sum(ahead.values())}/{len(ahead)} tasks ({wins})")
         console.print(f"report: {report.resolve()}")

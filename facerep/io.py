@@ -4,8 +4,8 @@ from __future__ import annotations
 import io as _io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -26,7 +26,7 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a partial file. The file gets the
     permissions a plain write would give it: those of the file it replaces, else 0666 minus the umask (the
     temp file itself is created 0600)."""

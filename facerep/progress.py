@@ -89,10 +89,11 @@ def make_progress() -> Progress:
     """A display with the description (and info), bar, done/total, rate and ETA (elapsed once finished)
     columns, fitted to the terminal's width."""
     console = get_console()
-    fixed = {"no_wrap": True, "justify": "right"}
+    done = Column(width=DONE, no_wrap=True, justify="right")
+    time = Column(width=TIME, no_wrap=True, justify="right")
     return Progress(DescriptionColumn(console), BarColumn(bar_width=BAR, table_column=Column(width=BAR)),
-                    MofNCompleteColumn(table_column=Column(width=DONE, **fixed)), RateColumn(),
-                    TimeRemainingColumn(elapsed_when_finished=True, table_column=Column(width=TIME, **fixed)),
+                    MofNCompleteColumn(table_column=done), RateColumn(),
+                    TimeRemainingColumn(elapsed_when_finished=True, table_column=time),
                     console=console, disable=QUIET, transient=False)
 
 
@@ -112,7 +113,9 @@ def stage(description: str, total: float | None = None, *, unit: str = "it", sca
         return
     progress = make_progress()
     with progress:
-        task = progress.add_task(description, total=total, completed=completed, unit=unit, scale=scale,
+        # rich types completed as int; it keeps a float (a fractional resumed position)
+        task = progress.add_task(description, total=total, completed=completed,  # type: ignore[arg-type]
+                                 unit=unit, scale=scale,
                                  info="", visible=total != 1)
         _STAGES.append((progress, task))
         try:
@@ -131,7 +134,8 @@ def bar(description: str, total: float | None = None, *, unit: str = "it", scale
             yield update
         return
     progress = _STAGES[-1][0]
-    task = progress.add_task(description, total=total, completed=completed, unit=unit, scale=scale, info="")
+    task = progress.add_task(description, total=total, completed=completed,  # type: ignore[arg-type]  # as above
+                             unit=unit, scale=scale, info="")
     try:
         yield _updater(progress, task)
     finally:

@@ -23,8 +23,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
 # columns added by later axes; absent ones read as their default
 OPTIONAL_COLUMNS: dict[str, object] = {"corruption": "clean", "severity": 0, "group": "", "n_group": -1}
 # read as text whatever they look like: a hex run id such as "813e40123456" would otherwise parse as a float
-TEXT_COLUMNS: tuple[str, ...] = ("run_id", "backbone", "task", "dataset", "mode", "metric", "corruption", "group",
-                                 "cell", "backbone_spec", "train_corruptions", "train_skew")
+TEXT_COLUMNS: tuple[str, ...] = ("run_id", "backbone", "task", "dataset", "mode", "metric", "corruption",
+                                 "group", "cell", "backbone_spec", "train_corruptions", "train_skew")
 
 
 def to_frame(rows: Iterable[dict]) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def read_records(*paths: str | Path) -> pd.DataFrame:
         for f in files:
             if not f.is_file():
                 raise DataError("records file does not exist", str(f))
-            df = pd.read_csv(f, dtype={c: str for c in TEXT_COLUMNS})
+            df = pd.read_csv(f, dtype=dict.fromkeys(TEXT_COLUMNS, str))
             missing = [c for c in RECORD_COLUMNS if c not in df.columns]
             if missing:
                 raise DataError(f"not a records file: missing columns {missing}", str(f), 1)

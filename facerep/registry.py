@@ -15,6 +15,7 @@ extension travel with it, as timm keeps a model's ``pretrained_cfg`` with the mo
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import difflib
 import fnmatch
@@ -36,7 +37,7 @@ def close_names(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:
 
     def key(c: str) -> tuple[int, int, int, float, str]:
         ratio = difflib.SequenceMatcher(None, low, c.lower()).ratio()
-        prefix = len(os.path.commonprefix([low, c.lower()]))
+        prefix = len(os.path.commonprefix([low, c.lower()]))  # noqa: RUF071 -- names, not paths
         return -prefix, -int(ratio >= 0.9), len(c) if prefix >= 3 else 0, -ratio, c
 
     return sorted(candidates, key=key)[:n]
@@ -93,7 +94,7 @@ class Registry(Generic[T]):
         """Sorted names matching the glob ``pattern``."""
         return sorted(n for n in self._entries if fnmatch.fnmatchcase(n, pattern))
 
-    def entries(self, pattern: str = "*") -> list[Entry[T]]:
+    def entries(self, pattern: str = "*") -> builtins.list[Entry[T]]:  # builtins: list is a method here
         return [self._entries[n] for n in self.list(pattern)]
 
     def __contains__(self, name: object) -> bool:

@@ -33,8 +33,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from facerep.backbones.faceapi._image import box_crop
-from facerep.backbones.faceapi.weights import cache_dir, demo_photos, package_dir
+from facerep.backbones.faceapi._image import box_crop  # noqa: E402 -- after the sys.path insert
+from facerep.backbones.faceapi.weights import cache_dir, demo_photos, package_dir  # noqa: E402 -- as above
 
 FIXTURE = ROOT / "tests" / "backbones" / "faceapi" / "faceapi_reference.npz"
 NODE_FILES = ("package.json", "package-lock.json", "run.mjs")

@@ -2,8 +2,9 @@
 ``local:DIR`` or a bare directory, ``frl:PATH`` …). See :mod:`facerep.backbones.base` for the contract."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .._plugins import import_submodules
 from ..errors import ConfigError
@@ -27,7 +28,8 @@ def parse_backbone(spec: str) -> tuple[str, str]:
     if not sep:
         if Path(spec).exists():
             raise ConfigError(f"backbone {spec!r}: a directory must hold backbone.json (written by facerep)")
-        raise ConfigError(f"backbone {spec!r} is not of the form ADAPTER:NAME (e.g. timm:resnet18) or a facerep output dir")
+        raise ConfigError(f"backbone {spec!r} is not of the form ADAPTER:NAME (e.g. timm:resnet18) or a "
+                          "facerep output dir")
     return prefix, arg
 
 

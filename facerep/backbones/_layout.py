@@ -48,7 +48,8 @@ LAYOUTS: Registry[PlanFn] = Registry("checkpoint layout")
 register_layout = LAYOUTS.register
 
 CONTAINER_KEYS = ("state_dict", "model", "module")
-OPTIONAL_SUFFIX = "num_batches_tracked"  # BatchNorm step counters: some releases drop them; unused at inference
+# BatchNorm step counters: some releases drop them; unused at inference
+OPTIONAL_SUFFIX = "num_batches_tracked"
 
 
 def strip_prefix(state: dict[str, torch.Tensor], prefixes: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -114,7 +115,8 @@ def load_exact(model: Backbone, state: dict[str, torch.Tensor], path: str, layou
     """Load ``state`` into ``model`` with every key used and every parameter set, or raise DataError."""
     missing, unexpected, shapes = diff_state(model, state)
     if missing or unexpected or shapes:
-        raise DataError(f"weights do not fit the {layout} layout: {describe_diff(missing, unexpected, shapes)}", path)
+        raise DataError(f"weights do not fit the {layout} layout: "
+                        f"{describe_diff(missing, unexpected, shapes)}", path)
     full = {k: v for k, v in model.state_dict().items() if k.endswith(OPTIONAL_SUFFIX)}
     model.load_state_dict({**full, **state}, strict=True)
     return model
@@ -128,7 +130,8 @@ def create_from_file(layout: str, path: str, *, trust_checkpoint: bool = False, 
     try:
         plan = LAYOUTS.get(layout)(state)
     except LayoutMismatch as e:
-        raise DataError(f"not a {layout} checkpoint: {e} (run `facerep backbones --check {path}`)", path) from None
+        raise DataError(f"not a {layout} checkpoint: {e} (run `facerep backbones --check {path}`)",
+                        path) from None
     model = load_exact(plan.build(image_size=image_size, **kwargs), plan.state, path, layout)
     model.arch = f"{layout}:{path}"
     model.pretrained_cfg.extra.update({"source": layout, "path": str(path), "layout": plan.summary})

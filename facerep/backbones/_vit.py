@@ -20,7 +20,8 @@ HEADS = {1280: 16, 1408: 16, 1664: 16}  # widths whose heads are not 64 wide (Vi
 
 
 def heads_of(dim: int) -> int:
-    """Attention heads for width ``dim`` (the file does not record them): 64-wide heads except :data:`HEADS`."""
+    """Attention heads for width ``dim`` (the file does not record them): 64-wide heads except
+    :data:`HEADS`."""
     if dim in HEADS:
         return HEADS[dim]
     if dim % 64:
@@ -37,15 +38,18 @@ def grid_of(n_pos: int, n_prefix: int) -> int:
 
 
 def build_vit(timm_name: str, *, patch: int, dim: int, depth: int, grid: int, cfg: PretrainedCfg,
-              image_size: int | None = None, cls: type[TimmBackbone] = TimmBackbone, **timm_kwargs: Any) -> TimmBackbone:
-    """timm ``timm_name`` resized to (patch, dim, depth, heads from :func:`heads_of`, grid) with no classifier.
+              image_size: int | None = None, cls: type[TimmBackbone] = TimmBackbone,
+              **timm_kwargs: Any) -> TimmBackbone:
+    """timm ``timm_name`` resized to (patch, dim, depth, heads from :func:`heads_of`, grid) with no
+    classifier.
 
     Returns a backbone whose ``forward_features(x)`` gives pooled [B, dim] and the last 4 blocks'
     patch tokens as maps [B, dim, H/patch, W/patch]."""
     model = cls(timm_name, patch_size=patch, embed_dim=dim, depth=depth, num_heads=heads_of(dim),
                          img_size=grid * patch, dynamic_img_size=True, dynamic_img_pad=True, **timm_kwargs)
     model.pretrained_cfg = PretrainedCfg(mean=cfg.mean, std=cfg.std, input_size=image_size or cfg.input_size,
-                                         crop=cfg.crop, margin=cfg.margin, extra=dict(cfg.extra, timm_name=timm_name))
+                                         crop=cfg.crop, margin=cfg.margin,
+                                         extra=dict(cfg.extra, timm_name=timm_name))
     return model
 
 

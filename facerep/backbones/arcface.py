@@ -1,5 +1,5 @@
-"""``arcface:PATH`` — insightface ``arcface_torch`` recognition backbones (``backbone.pth`` of iresnet18 … 200,
-e.g. the ms1mv3 / glint360k iresnet50 and iresnet100 releases).
+"""``arcface:PATH`` — insightface ``arcface_torch`` recognition backbones (``backbone.pth`` of iresnet18 …
+200, e.g. the ms1mv3 / glint360k iresnet50 and iresnet100 releases).
 
 The file is the flat ``state_dict`` of the iresnet in :mod:`facerep.backbones._iresnet`::
 
@@ -58,8 +58,8 @@ def plan_arcface(state: dict[str, torch.Tensor]) -> Plan:
     if fc_grid * fc_grid * widths[-1] != fc_in:
         raise LayoutMismatch(f"fc.weight takes {fc_in} inputs, not {widths[-1]} x a square grid")
     size = fc_grid * 2 ** N_STAGES
-    cfg = PretrainedCfg(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5), input_size=size, crop="aligned-5pt", margin=0.0,
-                        extra={"arch": _name(layers), "paper": "Deng et al., ArcFace, CVPR 2019"})
+    cfg = PretrainedCfg(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5), input_size=size, crop="aligned-5pt",
+                        margin=0.0, extra={"arch": _name(layers), "paper": "Deng et al., ArcFace, CVPR 2019"})
 
     def build(image_size: int | None = None, **kwargs: Any) -> Backbone:
         net = IResNet(layers, widths, stem=stem, num_features=num_features, fc_grid=fc_grid)
@@ -71,7 +71,9 @@ def plan_arcface(state: dict[str, torch.Tensor]) -> Plan:
     return Plan(build, {"net." + k: v for k, v in state.items()}, {}, summary)
 
 
-@register_backbone("arcface", description="insightface iresnet50/100 backbone.pth (ArcFace) from a local file")
+@register_backbone("arcface",
+                   description="insightface iresnet50/100 backbone.pth (ArcFace) from a local file")
 def create_arcface(path: str, *, pretrained: bool = False, trust_checkpoint: bool = False,
                    image_size: int | None = None, **kwargs: Any) -> Backbone:
-    return create_from_file("arcface", path, trust_checkpoint=trust_checkpoint, image_size=image_size, **kwargs)
+    return create_from_file("arcface", path, trust_checkpoint=trust_checkpoint, image_size=image_size,
+                            **kwargs)

@@ -28,7 +28,8 @@ class PretrainedCfg:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     input_size: int = 224
-    crop: str = "face-box"  # how faces are cropped: "face-box" (box + margin), "aligned-5pt" (ArcFace template), "full"
+    # how faces are cropped: "face-box" (box + margin), "aligned-5pt" (ArcFace template), "full"
+    crop: str = "face-box"
     margin: float = 0.2  # relative box margin for crop="face-box"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -38,7 +39,7 @@ class PretrainedCfg:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "PretrainedCfg":
+    def from_dict(cls, d: dict[str, Any]) -> PretrainedCfg:
         known = {k: d[k] for k in ("mean", "std", "input_size", "crop", "margin", "extra") if k in d}
         for k in ("mean", "std"):
             if k in known:

@@ -1,4 +1,5 @@
-"""``facerep backbones --check PATH``: which released layout a checkpoint file has, and which adapter loads it.
+"""``facerep backbones --check PATH``: which released layout a checkpoint file has, and which adapter loads
+it.
 
 Nothing from the file is run and no tensor data is read: safetensors headers give names and shapes;
 torch zip files (``torch.save``, TorchScript) are read by an unpickler that never imports what the
@@ -110,7 +111,7 @@ def _read_zip(path: Path) -> FileMeta:
         state: dict[str, torch.Tensor] = {}
         _flatten(obj, "", state)
         return FileMeta(state, "torchscript", None, ["TorchScript code (torch.jit.load would run it)"])
-    unsafe = [g for g in torch.serialization.get_unsafe_globals_in_checkpoint(str(path))]
+    unsafe = list(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
     return _unwrap(obj, path, "torch", unsafe)
 
 
@@ -170,10 +171,12 @@ class LayoutResult:
 
     def line(self) -> str:
         if self.fits:
-            return f"{self.layout}: fits ({self.summary}); ignored {len(self.ignored)} keys" + _why_ignored(self.ignored)
+            return (f"{self.layout}: fits ({self.summary}); ignored {len(self.ignored)} keys"
+                    + _why_ignored(self.ignored))
         if self.reason:
             return f"{self.layout}: no ({self.reason})"
-        return f"{self.layout}: no, {self.matched} keys fit; {describe_diff(self.missing, self.unexpected, self.shapes)}"
+        return (f"{self.layout}: no, {self.matched} keys fit; "
+                f"{describe_diff(self.missing, self.unexpected, self.shapes)}")
 
 
 def _why_ignored(ignored: dict[str, str]) -> str:
@@ -228,8 +231,9 @@ class CheckReport:
 
 def _same_keys_note(fits: list[str]) -> str:
     if {"clip", "openclip"} <= set(fits):
-        return (" (clip and openclip read the same keys; the file does not say the MLP activation: OpenAI weights "
-                "and their fine-tunes use clip (QuickGELU), towers trained with open_clip use openclip (GELU))")
+        return (" (clip and openclip read the same keys; the file does not say the MLP activation: OpenAI "
+                "weights and their fine-tunes use clip (QuickGELU), towers trained with open_clip use "
+                "openclip (GELU))")
     return ""
 
 
@@ -252,7 +256,8 @@ FRL_PREFIX = "module.base_net."
 
 @register_layout("frl", description="FRL paper ResNet-50 (keys module.base_net.*)")
 def plan_frl(state: dict[str, torch.Tensor]) -> Plan:
-    """The layout that :mod:`facerep.backbones.frl` loads: a torchvision ResNet-50 under ``module.base_net.``."""
+    """The layout that :mod:`facerep.backbones.frl` loads: a torchvision ResNet-50 under
+    ``module.base_net.``."""
     base = {k[len(FRL_PREFIX):]: v for k, v in state.items() if k.startswith(FRL_PREFIX)}
     if not base:
         raise LayoutMismatch(f"no keys start with {FRL_PREFIX!r}")

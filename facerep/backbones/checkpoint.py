@@ -34,11 +34,13 @@ def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
                 "can run arbitrary code. If you trust its source, pass --trust-checkpoint "
                 f"(weights_only load said: {str(e).splitlines()[0][:160]})", str(path)) from None
     except (RuntimeError, EOFError, ValueError) as e:
-        raise DataError(f"not a readable torch checkpoint ({str(e).splitlines()[0][:200]})", str(path)) from None
+        raise DataError(f"not a readable torch checkpoint ({str(e).splitlines()[0][:200]})",
+                        str(path)) from None
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-def state_dict_of(obj: Any, path: str | Path, keys: tuple[str, ...] = ("state_dict", "model", "module")) -> dict[str, torch.Tensor]:
+def state_dict_of(obj: Any, path: str | Path,
+                  keys: tuple[str, ...] = ("state_dict", "model", "module")) -> dict[str, torch.Tensor]:
     """The tensor dict inside a loaded checkpoint (top level, or under one of ``keys``)."""
     if isinstance(obj, dict):
         for k in keys:

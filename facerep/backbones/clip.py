@@ -90,13 +90,15 @@ def plan_openai_tower(state: dict[str, torch.Tensor], *, act: str, cfg: Pretrain
     if depth == 0:
         raise LayoutMismatch("no visual.transformer.resblocks.N.* keys")
     visual = {k[len(VISUAL):]: v for k, v in state.items() if k.startswith(VISUAL)}
-    ignored = {k: "text tower / logit scale (not part of the image tower)" for k in state if not k.startswith(VISUAL)}
+    ignored = {k: "text tower / logit scale (not part of the image tower)" for k in state
+               if not k.startswith(VISUAL)}
 
     def build(image_size: int | None = None, **kwargs: Any) -> Backbone:
         return build_vit("vit_base_patch16_clip_224", patch=patch, dim=dim, depth=depth, grid=grid, cfg=cfg,
                          image_size=image_size, cls=ProjectedVit, out_dim=out_dim, act_layer=act, **kwargs)
 
-    summary = f"ViT patch {patch}, width {dim}, {depth} blocks, {grid * patch} px grid, embedding {out_dim}, {act}"
+    summary = (f"ViT patch {patch}, width {dim}, {depth} blocks, {grid * patch} px grid, embedding "
+               f"{out_dim}, {act}")
     return Plan(build, openai_visual_to_timm(visual), ignored, summary)
 
 
@@ -110,7 +112,8 @@ def plan_clip(state: dict[str, torch.Tensor]) -> Plan:
     return plan_openai_tower(state, act="quick_gelu", cfg=_cfg("quick_gelu"))
 
 
-@register_layout("openclip", description="open_clip-trained image tower in the OpenAI layout (visual.*), GELU")
+@register_layout("openclip",
+                 description="open_clip-trained image tower in the OpenAI layout (visual.*), GELU")
 def plan_openclip(state: dict[str, torch.Tensor]) -> Plan:
     return plan_openai_tower(state, act="gelu", cfg=_cfg("gelu"))
 
@@ -124,24 +127,27 @@ def is_torchscript(path: str) -> bool:
 
 
 def read_clip_state(path: str, trust: bool) -> dict[str, torch.Tensor]:
-    """Tensor dict of a CLIP file; TorchScript archives only with ``trust`` (torch.jit.load runs their code)."""
+    """Tensor dict of a CLIP file; TorchScript archives only with ``trust`` (torch.jit.load runs their
+    code)."""
     if not is_torchscript(path):
         return read_state(path, trust=trust)
     if not trust:
-        raise DataError("a TorchScript archive (OpenAI's clip .pt): loading it runs TorchScript code from the file. "
-                        "If you trust its source pass --trust-checkpoint, or save its state_dict() once to "
-                        "safetensors and load that", path)
-    return {k: v for k, v in torch.jit.load(path, map_location="cpu").state_dict().items()}
+        raise DataError("a TorchScript archive (OpenAI's clip .pt): loading it runs TorchScript code from "
+                        "the file. If you trust its source pass --trust-checkpoint, or save its state_dict() "
+                        "once to safetensors and load that", path)
+    return dict(torch.jit.load(path, map_location="cpu").state_dict().items())
 
 
-@register_backbone("clip", description="OpenAI CLIP image tower from a local file (ViT-B/32, B/16, L/14 …), QuickGELU")
+@register_backbone("clip", description="OpenAI CLIP image tower from a local file (ViT-B/32, B/16, "
+                                       "L/14 …), QuickGELU")
 def create_clip(path: str, *, pretrained: bool = False, trust_checkpoint: bool = False,
                 image_size: int | None = None, **kwargs: Any) -> Backbone:
     return create_from_file("clip", path, image_size=image_size,
                             state=read_clip_state(path, trust_checkpoint), **kwargs)
 
 
-@register_backbone("openclip", description="open_clip-trained image tower in the OpenAI layout (LAION …), GELU")
+@register_backbone("openclip",
+                   description="open_clip-trained image tower in the OpenAI layout (LAION …), GELU")
 def create_openclip(path: str, *, pretrained: bool = False, trust_checkpoint: bool = False,
                     image_size: int | None = None, **kwargs: Any) -> Backbone:
     return create_from_file("openclip", path, image_size=image_size,

@@ -62,11 +62,14 @@ def plan_dinov2(state: dict[str, torch.Tensor]) -> Plan:
         ref = build()
     vit: VisionTransformer = ref.model  # type: ignore[assignment]
     converted = checkpoint_filter_fn(dict(state), vit)  # it detects DINOv2 by mask_token, then drops it
-    summary = f"ViT/14, width {dim}, {depth} blocks, {grid * PATCH} px grid, {regs} registers" + (", SwiGLU" if swiglu else "")
-    return Plan(build, prefixed(converted, "model."), {"mask_token": "masked-modelling token (pre-training only)"}, summary)
+    summary = (f"ViT/14, width {dim}, {depth} blocks, {grid * PATCH} px grid, {regs} registers"
+               + (", SwiGLU" if swiglu else ""))
+    return Plan(build, prefixed(converted, "model."),
+                {"mask_token": "masked-modelling token (pre-training only)"}, summary)
 
 
 @register_backbone("dinov2", description="official DINOv2 dinov2_vit*14*_pretrain.pth from a local file")
 def create_dinov2(path: str, *, pretrained: bool = False, trust_checkpoint: bool = False,
                   image_size: int | None = None, **kwargs: Any) -> Backbone:
-    return create_from_file("dinov2", path, trust_checkpoint=trust_checkpoint, image_size=image_size, **kwargs)
+    return create_from_file("dinov2", path, trust_checkpoint=trust_checkpoint, image_size=image_size,
+                            **kwargs)

@@ -32,8 +32,9 @@ def plan_farl(state: dict[str, torch.Tensor]) -> Plan:
     plan = plan_openai_tower(state, act="quick_gelu", cfg=farl_cfg())
     conv = need(strip_prefix(state, ("module.",)), "visual.conv1.weight", 4)
     if int(conv.shape[0]) != FARL_WIDTH or int(conv.shape[-1]) != FARL_PATCH:
-        raise LayoutMismatch(f"FaRL releases are ViT-B/16 (width {FARL_WIDTH}, patch {FARL_PATCH}); this tower has "
-                             f"width {conv.shape[0]}, patch {conv.shape[-1]}: load it with clip: instead")
+        raise LayoutMismatch(f"FaRL releases are ViT-B/16 (width {FARL_WIDTH}, patch {FARL_PATCH}); "
+                             f"this tower has width {conv.shape[0]}, patch {conv.shape[-1]}: load it with "
+                             "clip: instead")
     plan.summary = "FaRL " + plan.summary
     return plan
 

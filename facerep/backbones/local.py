@@ -31,7 +31,8 @@ def save_backbone(model: Backbone, out_dir: str | Path, **provenance: Any) -> Pa
     return out
 
 
-@register_backbone("local", description="a directory written by facerep (backbone.safetensors + backbone.json)")
+@register_backbone("local",
+                   description="a directory written by facerep (backbone.safetensors + backbone.json)")
 def create_local(path: str, *, pretrained: bool = False, **kwargs: Any) -> Backbone:
     d = Path(path)
     meta_path = d / META
@@ -43,13 +44,15 @@ def create_local(path: str, *, pretrained: bool = False, **kwargs: Any) -> Backb
     except (json.JSONDecodeError, KeyError) as e:
         raise DataError(f"malformed backbone description ({e})", str(meta_path)) from None
     cfg = PretrainedCfg.from_dict(meta.get("pretrained_cfg", {}))
+    # the architecture must match the saved weights (e.g. a ViT's position grid): the saved input size
     kwargs.pop("image_size", None)
-    kwargs.pop("trust_checkpoint", None)  # weights are safetensors  # the architecture must match the saved weights (e.g. a ViT's position grid)
+    kwargs.pop("trust_checkpoint", None)  # weights are safetensors
     model = create_backbone(arch, pretrained=False, image_size=cfg.input_size, **kwargs)
     state = load_checkpoint(d / WEIGHTS)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
-        raise DataError(f"weights do not fit {arch}: missing {missing[:5]}, unexpected {unexpected[:5]}", str(d / WEIGHTS))
+        raise DataError(f"weights do not fit {arch}: missing {missing[:5]}, unexpected {unexpected[:5]}",
+                        str(d / WEIGHTS))
     model.pretrained_cfg = cfg
-    model.provenance = meta  # type: ignore[assignment]
+    model.provenance = meta
     return model

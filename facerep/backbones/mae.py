@@ -67,11 +67,13 @@ def plan_mae(state: dict[str, torch.Tensor]) -> Plan:
         return build_vit("vit_base_patch16_224", patch=patch, dim=dim, depth=depth, grid=grid, cfg=cfg,
                          image_size=image_size, **timm_kwargs, **kwargs)
 
-    summary = f"ViT patch {patch}, width {dim}, {depth} blocks, {grid * patch} px grid, {'avg' if avg_pool else 'cls'} pooling"
+    summary = (f"ViT patch {patch}, width {dim}, {depth} blocks, {grid * patch} px grid, "
+               f"{'avg' if avg_pool else 'cls'} pooling")
     return Plan(build, prefixed(encoder, "model."), ignored, summary)
 
 
-@register_backbone("mae", description="MAE-layout ViT checkpoint (MAE, FMAE, FSFM releases) from a local file")
+@register_backbone("mae",
+                   description="MAE-layout ViT checkpoint (MAE, FMAE, FSFM releases) from a local file")
 def create_mae(path: str, *, pretrained: bool = False, trust_checkpoint: bool = False,
                image_size: int | None = None, **kwargs: Any) -> Backbone:
     return create_from_file("mae", path, trust_checkpoint=trust_checkpoint, image_size=image_size, **kwargs)

@@ -15,9 +15,15 @@ N_MAPS = 4  # the last N feature levels are exposed as maps
 
 
 class TimmBackbone(Backbone):
-    def __init__(self, name: str, *, pretrained: bool = False, image_size: int | None = None, **kwargs: Any) -> None:
+    # Any: timm types create_model as nn.Module, whose __getattr__ types the timm API used here
+    # (num_features, pretrained_cfg, forward_intermediates, forward_head) as Tensor | Module
+    model: Any
+
+    def __init__(self, name: str, *, pretrained: bool = False, image_size: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__()
-        import timm  # deferred: seconds to import; listing the adapters (facerep backbones) imports this module
+        # deferred: seconds to import; listing the adapters (facerep backbones) imports this module
+        import timm
 
         if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
             close = close_names(name.split(".")[0], timm.list_models())
@@ -31,9 +37,9 @@ class TimmBackbone(Backbone):
         except (OSError, RuntimeError) as e:  # hub unreachable, no cached file
             if pretrained:
                 raise FacerepError(
-                    f"timm:{name}: cannot load pretrained weights ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
-                    "Weights come from the Hugging Face hub; offline, put them in the HF cache or pass a local "
-                    "checkpoint directory instead."
+                    f"timm:{name}: cannot load pretrained weights ({type(e).__name__}: "
+                    f"{str(e).splitlines()[0][:200]}). Weights come from the Hugging Face hub; offline, put "
+                    "them in the HF cache or pass a local checkpoint directory instead."
                 ) from None
             raise
         self.arch = f"timm:{name}"
@@ -41,8 +47,8 @@ class TimmBackbone(Backbone):
         cfg = self.model.pretrained_cfg or {}
         size = image_size or int(cfg.get("input_size", (3, 224, 224))[-1])
         self.pretrained_cfg = PretrainedCfg(
-            mean=tuple(cfg.get("mean", (0.485, 0.456, 0.406))), std=tuple(cfg.get("std", (0.229, 0.224, 0.225))),
-            input_size=size, extra={"timm_name": name},
+            mean=tuple(cfg.get("mean", (0.485, 0.456, 0.406))),
+            std=tuple(cfg.get("std", (0.229, 0.224, 0.225))), input_size=size, extra={"timm_name": name},
         )
         self._n_maps = min(N_MAPS, len(getattr(self.model, "feature_info", [])) or N_MAPS)
 

@@ -23,8 +23,8 @@ class TorchvisionResNet(Backbone):
         try:
             self.model = torchvision.models.get_model(name, weights="DEFAULT" if pretrained else None)
         except (OSError, RuntimeError) as e:
-            raise FacerepError(f"torchvision:{name}: cannot download pretrained weights ({e}); "
-                               "offline, place them in the torch hub cache or use a local checkpoint") from None
+            raise FacerepError(f"torchvision:{name}: cannot download pretrained weights ({e}); offline, "
+                               "place them in the torch hub cache or use a local checkpoint") from None
         self.model.fc = nn.Identity()
         self.arch = f"torchvision:{name}"
         self.num_features = 512 if name in ("resnet18", "resnet34") else 2048

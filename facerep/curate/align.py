@@ -20,5 +20,6 @@ def align_face(image: np.ndarray, landmarks: np.ndarray, size: int = 112, margin
     Pixels from outside the image are filled by edge reflection.
     """
     matrix = similarity(landmarks, size, margin, eye_weight)
-    crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT_101)
     return crop, matrix, apply(matrix, landmarks).astype(np.float32)

@@ -52,8 +52,8 @@ MANIFEST_SCHEMA = pa.schema([
     ("crop_landmarks", _F32_LIST),  # the same 5 points in crop pixels
     ("landmarks68", _F32_LIST),  # 68 iBUG points x, y interleaved, source pixels (--landmarker); null without
     ("crop_landmarks68", _F32_LIST),  # the same 68 points in crop pixels
-    ("score", pa.float32()), ("face_size", pa.float32()), ("sharpness", pa.float32()), ("frontal", pa.float32()),
-    ("crop", pa.string()),  # crop path relative to the manifest's folder
+    ("score", pa.float32()), ("face_size", pa.float32()), ("sharpness", pa.float32()),
+    ("frontal", pa.float32()), ("crop", pa.string()),  # crop path relative to the manifest's folder
 ])
 # what reading or detecting one bad input may raise; such an input is skipped, the run goes on
 _INPUT_ERRORS = (DataError, OSError, ValueError, RuntimeError, MemoryError, __import__("cv2").error)
@@ -63,7 +63,8 @@ _IDENTITY_KEYS = ("detector", "landmarker", "size", "margin", "eye_weight", "fps
 
 @dataclass
 class CurateSummary:
-    """What a run did. ``skipped`` holds (input, kind, message); ``filtered`` counts faces per failed filter."""
+    """What a run did. ``skipped`` holds (input, kind, message); ``filtered`` counts faces per failed
+    filter."""
 
     inputs: int = 0
     resumed: int = 0
@@ -94,8 +95,9 @@ def _check_config(out: Path, cfg: CurateConfig) -> None:
         defaults = config_to_dict(CurateConfig())  # keys newer than an old OUT take their defaults
         diff = [k for k in _IDENTITY_KEYS if old.get(k, defaults[k]) != new.get(k)]
         if diff:
-            raise ConfigError(f"{out} was curated with other options ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
-                              "rerun with the same options to resume, or use a new OUT")
+            raise ConfigError(f"{out} was curated with other options "
+                              f"({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); rerun with the same "
+                              "options to resume, or use a new OUT")
     atomic_write_text(path, json.dumps(new, indent=2))
 
 
@@ -132,7 +134,8 @@ def _face_row(item: Input, frame: int, face: int, det: Detection, image: np.ndar
     return {"source": item.rel, "video": item.rel if item.kind == "video" else None,
             "subject": item.rel if item.kind == "video" else ("" if parent == "." else parent),
             "frame": frame, "face": face, "box": det.box.astype(np.float32).tolist(),
-            "landmarks": det.landmarks.reshape(-1).astype(np.float32).tolist(), "landmarks_source": det.landmarks_source,
+            "landmarks": det.landmarks.reshape(-1).astype(np.float32).tolist(),
+            "landmarks_source": det.landmarks_source,
             "crop_landmarks": crop_lm.reshape(-1).tolist(), **_landmarks68(det, matrix), **q,
             "crop": rel_crop}
 
@@ -162,8 +165,9 @@ def _process(item: Input, detector: Detector, landmarker: Landmarker | None, cfg
             if row is not None:
                 rows.append(row)
     if stats.truncated:
-        summary.warnings.append(f"{item.rel}: video truncated: decoded {stats.decoded} of the {stats.expected} "
-                                "frames its header announces; kept the frames before the cut")
+        summary.warnings.append(f"{item.rel}: video truncated: decoded {stats.decoded} of the "
+                                f"{stats.expected} frames its header announces; kept the frames before "
+                                "the cut")
     return rows
 
 
@@ -201,7 +205,8 @@ def curate(in_path: str | Path, out_dir: str | Path, cfg: CurateConfig | None = 
         try:
             rows = _process(item, detector, landmarker, cfg, out, summary)
         except _INPUT_ERRORS as e:
-            msg = e.message if isinstance(e, DataError) else f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            msg = (e.message if isinstance(e, DataError)
+                   else f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
             summary.skipped.append((item.rel, "unreadable", msg))
             parts.pop()
             continue

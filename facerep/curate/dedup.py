@@ -22,7 +22,8 @@ from .redundancy import groups_from_graph, knn_graph, redundancy_stats, represen
 
 @dataclass
 class Table:
-    """Per-face metadata of a dataset: a manifest DataFrame (``base`` = its folder) or one built from samples."""
+    """Per-face metadata of a dataset: a manifest DataFrame (``base`` = its folder) or one built from
+    samples."""
 
     df: Any
     base: Path | None
@@ -30,7 +31,8 @@ class Table:
 
 
 def resolve_spec(data: str) -> str:
-    """A bare path to a manifest (a .parquet file or a folder holding manifest.parquet) means ``manifest:PATH``."""
+    """A bare path to a manifest (a .parquet file or a folder holding manifest.parquet) means
+    ``manifest:PATH``."""
     p = Path(data)
     if p.exists() and (p.suffix == ".parquet" or (p / "manifest.parquet").is_file()):
         return f"manifest:{data}"
@@ -86,7 +88,8 @@ def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None =
     ``skip_bad``: samples that fail to decode are left out, counted in ``report["skipped"]`` and listed in
     ``report["skipped_examples"]``; otherwise the first one raises DataError naming its file."""
     if not -1.0 <= cfg.threshold <= 1.0 or cfg.k < 1:
-        raise ConfigError(f"redundancy: threshold must be a cosine in [-1, 1] and k >= 1 (got {cfg.threshold}, {cfg.k})")
+        raise ConfigError("redundancy: threshold must be a cosine in [-1, 1] and k >= 1 (got "
+                          f"{cfg.threshold}, {cfg.k})")
     spec = resolve_spec(data)
     ds, table = load_table(spec, skip_bad)
     n = len(table.df)
@@ -100,13 +103,16 @@ def run_redundancy(data: str, cfg: RedundancyConfig, *, embeddings: str | None =
     labels = groups_from_graph(graph, cfg.threshold)
     frames = table.df["frame"].fillna(-1).to_numpy() if "frame" in table.df.columns else None
     report = redundancy_stats(labels, _video_keys(table.df), frames, cfg.strides)
-    report.update({"data": spec, "threshold": cfg.threshold, "k": cfg.k, "search": "exact" if graph.exact else "ivf",
+    report.update({"data": spec, "threshold": cfg.threshold, "k": cfg.k,
+                   "search": "exact" if graph.exact else "ivf",
                    "backbone": cfg.backbone or "(default, random weights)", "embeddings": embeddings})
     if skip_bad:
         report["skipped"] = len(ds.skipped)
-        report["skipped_examples"] = [f"{s.path}: {s.reason}" if s.path else s.reason for s in ds.skipped[:50]]
+        report["skipped_examples"] = [f"{s.path}: {s.reason}" if s.path else s.reason
+                                      for s in ds.skipped[:50]]
     if dedup:
-        keep = representatives(labels, table.df["sharpness"].to_numpy() if "sharpness" in table.df.columns else None)
+        keep = representatives(labels, table.df["sharpness"].to_numpy() if "sharpness" in table.df.columns
+                               else None)
         _write_dedup(table, keep, dedup)
         report["dedup"] = {"path": dedup, "kept": len(keep)}
     if out:
@@ -120,7 +126,8 @@ def _write_dedup(table: Table, keep: np.ndarray, path: str) -> None:
     write_manifest(table.df.iloc[keep], path, table.base)
 
 
-def _write_outputs(out: Path, report: dict[str, Any], labels: np.ndarray, table: Table, cfg: RedundancyConfig) -> None:
+def _write_outputs(out: Path, report: dict[str, Any], labels: np.ndarray, table: Table,
+                   cfg: RedundancyConfig) -> None:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "redundancy.json", json.dumps(report, indent=2))
     atomic_write_text(out / "redundancy_config.json", json.dumps(config_to_dict(cfg), indent=2))

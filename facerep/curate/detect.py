@@ -68,8 +68,9 @@ def create_detector(name: str = "auto") -> Detector:
         if mtcnn_available():
             name = "mtcnn"
         else:
-            warnings.warn("facenet-pytorch is not importable (pip install --no-deps facenet-pytorch requests); "
-                          "using OpenCV's Haar cascade, whose 5 landmarks are estimated, not detected", stacklevel=2)
+            warnings.warn("facenet-pytorch is not importable (pip install --no-deps facenet-pytorch "
+                          "requests); using OpenCV's Haar cascade, whose 5 landmarks are estimated, not "
+                          "detected", stacklevel=2)
             name = "haar"
     return DETECTORS.get(name)()
 

@@ -18,12 +18,13 @@ DEFAULT_IMAGE_SIZE = 112
 
 
 def resolve_backbone(spec: str) -> tuple[str, bool]:
-    """(spec to build, whether it is the untrained default). An empty spec means the default, with a warning."""
+    """(spec to build, whether it is the untrained default). An empty spec means the default, with a
+    warning."""
     if spec:
         return spec, False
     warnings.warn(f"no --backbone given: embedding with {DEFAULT_BACKBONE} (tiny, random weights; embeddings "
-                  "mean-centred), which only groups faces that are near-identical in pixels; pass a trained backbone (e.g. a facerep "
-                  "pretrain output dir) for semantic near-duplicates", stacklevel=2)
+                  "mean-centred), which only groups faces that are near-identical in pixels; pass a trained "
+                  "backbone (e.g. a facerep pretrain output dir) for semantic near-duplicates", stacklevel=2)
     return DEFAULT_BACKBONE, True
 
 

@@ -1,15 +1,16 @@
 """Five alignment points (eye centres, nose tip, mouth corners) found by a face detector, for faces that come
-without landmarks: folders of expression faces, AU frames, any image set. The benchmark aligns the faces of its
-facial-motion tasks with them (:mod:`facerep.bench.prepare`).
+without landmarks: folders of expression faces, AU frames, any image set. The benchmark aligns the faces of
+its facial-motion tasks with them (:mod:`facerep.bench.prepare`).
 
 Only points that are *detected* qualify: MTCNN's, or the 5 derived from face-api's 68-point landmark net
-(``landmarker=faceapi``); points estimated from a box (Haar) would not align anything. Datasets of tight face crops (FER's 48-px faces, CK+48) leave the detector no context,
-so each image is padded by a quarter of its side (edge pixels repeated) and enlarged to at least
-:data:`MIN_SIDE` pixels before detection; the largest face's points are mapped back. Measured on 150 FER2013
-test faces: MTCNN found points on 115 as they are, on 124 padded and enlarged (all 150 of CK+48).
+(``landmarker=faceapi``); points estimated from a box (Haar) would not align anything. Datasets of tight face
+crops (FER's 48-px faces, CK+48) leave the detector no context, so each image is padded by a quarter of its
+side (edge pixels repeated) and enlarged to at least :data:`MIN_SIDE` pixels before detection; the largest
+face's points are mapped back. Measured on 150 FER2013 test faces: MTCNN found points on 115 as they are, on
+124 padded and enlarged (all 150 of CK+48).
 
-Found points are cached on disk by image content (``<cache>/five-points-<detector>.npz``), so a rerun of a bench
-does not detect again.
+Found points are cached on disk by image content (``<cache>/five-points-<detector>.npz``), so a rerun of a
+bench does not detect again.
 """
 from __future__ import annotations
 
@@ -33,10 +34,11 @@ LANDMARKERS = ("auto", "mtcnn", "faceapi", "none")
 
 
 def resolve_landmarker(name: str) -> str | None:
-    """The landmarker a bench uses: ``mtcnn`` (MTCNN's 5 detected points), ``faceapi`` (face-api's 68-point net on
-    the detected box, its 5 points derived from the 68; the box from MTCNN, else face-api's SSD, else the whole
-    image of a tight crop), ``none`` -> None, ``auto`` -> mtcnn when facenet-pytorch imports, else faceapi when
-    its weights are in the cache, else None. A named one that cannot load is a ConfigError saying how to fix it."""
+    """The landmarker a bench uses: ``mtcnn`` (MTCNN's 5 detected points), ``faceapi`` (face-api's 68-point
+    net on the detected box, its 5 points derived from the 68; the box from MTCNN, else face-api's SSD, else
+    the whole image of a tight crop), ``none`` -> None, ``auto`` -> mtcnn when facenet-pytorch imports, else
+    faceapi when its weights are in the cache, else None. A named one that cannot load is a ConfigError saying
+    how to fix it."""
     if name not in LANDMARKERS:
         raise ConfigError(f"landmarker {name!r} is not one of {', '.join(LANDMARKERS)}")
     if name == "none":
@@ -44,15 +46,16 @@ def resolve_landmarker(name: str) -> str | None:
     if name == "auto":
         return "mtcnn" if mtcnn_available() else "faceapi" if in_cache() else None
     if name == "mtcnn" and not mtcnn_available():
-        raise ConfigError("landmarker 'mtcnn' needs facenet-pytorch: pip install --no-deps facenet-pytorch requests")
+        raise ConfigError("landmarker 'mtcnn' needs facenet-pytorch: "
+                          "pip install --no-deps facenet-pytorch requests")
     if name == "faceapi" and not in_cache():
         raise ConfigError("landmarker 'faceapi' needs face-api's weights: run `facerep weights faceapi`")
     return name
 
 
 class FivePointFinder:
-    """Callable: image [H, W, 3] uint8 -> [5, 2] float64 points in image pixels (ArcFace order), or None when no
-    face is found. ``cache``: a folder for the on-disk cache (None: no cache)."""
+    """Callable: image [H, W, 3] uint8 -> [5, 2] float64 points in image pixels (ArcFace order), or None when
+    no face is found. ``cache``: a folder for the on-disk cache (None: no cache)."""
 
     def __init__(self, name: str, cache: str | Path | None = None) -> None:
         self.name = name  # a landmarker of :func:`resolve_landmarker`
@@ -76,7 +79,7 @@ class FivePointFinder:
     def _detect(self, image: np.ndarray) -> np.ndarray:
         """[5, 2] points, NaN when no face is found."""
         h, w = image.shape[:2]
-        pad = int(round(PAD * max(h, w)))
+        pad = round(PAD * max(h, w))
         big = cv2.copyMakeBorder(np.ascontiguousarray(image), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         scale = max(1.0, MIN_SIDE / min(big.shape[:2]))
         if scale > 1.0:

@@ -1,15 +1,16 @@
-"""Near-duplicate faces found from the pixels alone, for leakage-safe splits of data without identity, subject or
-video ids (e.g. folders of video frames) and for counting the near-duplicate pairs that cross a train/test split.
+"""Near-duplicate faces found from the pixels alone, for leakage-safe splits of data without identity, subject
+or video ids (e.g. folders of video frames) and for counting the near-duplicate pairs that cross a train/test
+split.
 
-The descriptor is backbone-independent, so every backbone benchmarked on a dataset gets the same split: the image
-in grey, area-resized to 16×16, mean-centred and L2-normalised (256 values). Two faces are near-duplicates when the
-cosine of their descriptors is at least a threshold; groups are the connected components of the thresholded
-k-nearest-neighbour graph (:func:`facerep.curate.redundancy.duplicate_groups`). Measured on real faces (CK+48: 981
-frames of 327 sequences, 3 frames each; JAFFE: 213 posed photos of 10 women): at 0.95, 99.1 % of the pairs of
-frames of one sequence are near-duplicates and the groups split no sequence (254 groups), while 16 of 476k pairs
-of different CK+ subjects and none of JAFFE's different women reach it. Photos of one person with other
-expressions are mostly not near-duplicates (JAFFE: 38 % of same-person pairs reach 0.95): name the subjects
-(e.g. ``imagefolder:…?subject=REGEX``) when they are known.
+The descriptor is backbone-independent, so every backbone benchmarked on a dataset gets the same split: the
+image in grey, area-resized to 16×16, mean-centred and L2-normalised (256 values). Two faces are
+near-duplicates when the cosine of their descriptors is at least a threshold; groups are the connected
+components of the thresholded k-nearest-neighbour graph (:func:`facerep.curate.redundancy.duplicate_groups`).
+Measured on real faces (CK+48: 981 frames of 327 sequences, 3 frames each; JAFFE: 213 posed photos of 10
+women): at 0.95, 99.1 % of the pairs of frames of one sequence are near-duplicates and the groups split no
+sequence (254 groups), while 16 of 476k pairs of different CK+ subjects and none of JAFFE's different women
+reach it. Photos of one person with other expressions are mostly not near-duplicates (JAFFE: 38 % of
+same-person pairs reach 0.95): name the subjects (e.g. ``imagefolder:…?subject=REGEX``) when they are known.
 """
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def near_duplicate_groups(thumbs: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def cross_pairs(train: np.ndarray, test: np.ndarray, threshold: float) -> int:
-    """Near-duplicate pairs (train face, test face) at ``threshold``, found among each test face's CROSS_K most
-    similar training faces (exact search, blockwise). train: [N, THUMB²]; test: [M, THUMB²]."""
+    """Near-duplicate pairs (train face, test face) at ``threshold``, found among each test face's CROSS_K
+    most similar training faces (exact search, blockwise). train: [N, THUMB²]; test: [M, THUMB²]."""
     if not len(train) or not len(test):
         return 0
     a = np.ascontiguousarray(train, dtype=np.float32)

@@ -13,7 +13,8 @@ def planted_embeddings(n: int, dim: int = 512, *, mean_dup: float = 2.0, noise: 
                        groups_per_identity: int = 5, seed: int = 0,
                        chunk_groups: int = 20000) -> tuple[np.ndarray, np.ndarray]:
     """(embeddings [n, dim] float32 unit rows, true group id [n]). ``noise`` is the norm of each member's
-    offset from its group centre (cosine between two members ~ 1 / (1 + noise²)). Deterministic in ``seed``."""
+    offset from its group centre (cosine between two members ~ 1 / (1 + noise²)). Deterministic in
+    ``seed``."""
     rng = np.random.default_rng(seed)
     sizes = 1 + rng.poisson(mean_dup, size=n)
     sizes = sizes[:int(np.searchsorted(np.cumsum(sizes), n)) + 1]
@@ -29,7 +30,8 @@ def planted_embeddings(n: int, dim: int = 512, *, mean_dup: float = 2.0, noise: 
     for c, g0 in enumerate(range(0, n_groups, chunk_groups)):  # groups never straddle chunks
         g1 = min(n_groups, g0 + chunk_groups)
         crng = np.random.default_rng([seed, c])
-        centres = _unit(0.8 * id_vecs[group_id[g0:g1]] + 0.6 * _unit(crng.standard_normal((g1 - g0, dim), dtype=np.float32)))
+        centres = _unit(0.8 * id_vecs[group_id[g0:g1]]
+                        + 0.6 * _unit(crng.standard_normal((g1 - g0, dim), dtype=np.float32)))
         s, e = starts[g0], starts[g1]
         noise_vec = crng.standard_normal((e - s, dim), dtype=np.float32) * (noise / np.sqrt(dim))
         out[s:e] = _unit(centres[labels[s:e] - g0] + noise_vec)

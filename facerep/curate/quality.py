@@ -60,7 +60,8 @@ def parse_minimums(items: list[str] | tuple[str, ...]) -> dict[str, float]:
         key, sep, val = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep:
-            raise ConfigError(f"quality filter {item!r} is not of the form key=value (keys: {', '.join(MEASURES)})")
+            raise ConfigError(f"quality filter {item!r} is not of the form key=value (keys: "
+                              f"{', '.join(MEASURES)})")
         try:
             out[key] = float(val)
         except ValueError:

@@ -47,16 +47,17 @@ def unit_keys(df: Any, by: str) -> np.ndarray:
         raise ConfigError(f"--by must be one of {', '.join(BY_COLUMNS)} (got {by!r})")
     n = len(df)
     own = np.array([f"#{i}" for i in range(n)], dtype=object)
-    if BY_COLUMNS[by] is None:
+    cols = BY_COLUMNS[by]
+    if cols is None:
         return own
-    for col in BY_COLUMNS[by]:
+    for col in cols:
         if col in df.columns and df[col].notna().any():
             vals = df[col].astype(object).to_numpy()
             missing = np.array([v is None or v == "" or (isinstance(v, float) and np.isnan(v)) for v in vals])
             if by == "identity" and missing.any():
                 continue
             return np.where(missing, own, np.array([f"{col}={v}" for v in vals], dtype=object))
-    raise ConfigError(f"--by {by}: the data has no {' or '.join(BY_COLUMNS[by])} for every face")
+    raise ConfigError(f"--by {by}: the data has no {' or '.join(cols)} for every face")
 
 
 def nested_order(units: np.ndarray, seed: int) -> np.ndarray:
@@ -89,7 +90,8 @@ def build_subsets(data: str, out: str | Path, cfg: SubsetConfig) -> dict[str, An
     if minimums:
         pools = {"raw": pools["subset"], "filtered": quality_mask(df, minimums)}
     out = Path(out)
-    result: dict[str, Any] = {"data": table.spec, "by": cfg.by, "seed": cfg.seed, "faces": len(df), "skipped": []}
+    result: dict[str, Any] = {"data": table.spec, "by": cfg.by, "seed": cfg.seed, "faces": len(df),
+                              "skipped": []}
     for pool, mask in pools.items():
         rows = np.nonzero(mask)[0]
         order = rows[nested_order(units[rows], cfg.seed)]

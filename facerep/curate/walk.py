@@ -49,7 +49,8 @@ def walk_inputs(root: str | Path) -> Iterator[Input | Skip]:
     root = Path(root)
     if root.is_file():
         kind = media_kind(root)
-        yield Input(root, root.name, kind) if kind else Skip(root.name, "not-media", "not an image or video extension")
+        yield Input(root, root.name, kind) if kind else Skip(root.name, "not-media",
+                                                             "not an image or video extension")
         return
     if not root.is_dir():
         raise DataError("input does not exist", str(root))
@@ -57,11 +58,13 @@ def walk_inputs(root: str | Path) -> Iterator[Input | Skip]:
 
 
 def _walk_dir(root: Path, folder: Path, ancestors: frozenset[str]) -> Iterator[Input | Skip]:
-    """``ancestors``: real paths of the folders above ``folder``; a link back to one is a loop, not followed."""
+    """``ancestors``: real paths of the folders above ``folder``; a link back to one is a loop, not
+    followed."""
     rel_dir = folder.relative_to(root).as_posix()
     real = os.path.realpath(folder)
     if real in ancestors:
-        yield Skip(rel_dir, "symlink-loop", f"symbolic link loop: {folder.name!r} points back to {real}; not followed")
+        yield Skip(rel_dir, "symlink-loop",
+                   f"symbolic link loop: {folder.name!r} points back to {real}; not followed")
         return
     try:
         entries = _list_dir(folder)
@@ -118,7 +121,8 @@ def read_frames(item: Input, fps: float, max_frames: int = 0,
     yield from _video_frames(item.path, fps, max_frames, stats if stats is not None else VideoStats())
 
 
-def _video_frames(path: Path, fps: float, max_frames: int, stats: VideoStats) -> Iterator[tuple[int, np.ndarray]]:
+def _video_frames(path: Path, fps: float, max_frames: int,
+                  stats: VideoStats) -> Iterator[tuple[int, np.ndarray]]:
     if not os.access(path, os.R_OK):
         raise DataError("video is not readable (permission)", str(path))
     cap = cv2.VideoCapture(str(path))
@@ -127,7 +131,7 @@ def _video_frames(path: Path, fps: float, max_frames: int, stats: VideoStats) ->
             raise DataError("cannot open video (corrupt or unsupported codec)", str(path))
         video_fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         stats.expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        step = 1 if fps <= 0 or video_fps <= 0 else max(1, int(round(video_fps / fps)))
+        step = 1 if fps <= 0 or video_fps <= 0 else max(1, round(video_fps / fps))
         index, kept = 0, 0
         while max_frames <= 0 or kept < max_frames:
             if not cap.grab():

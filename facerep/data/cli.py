@@ -1,8 +1,6 @@
 """``facerep info DATA``: what a dataset holds, with every sample decoded and validated."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -14,9 +12,9 @@ from .validate import scan
 
 def info_cmd(
     data: str = typer.Argument(..., help="dataset as FORMAT:PATH, e.g. synth: or 300w:/data/300W"),
-    split: Optional[str] = typer.Option(None, help="official split (default: every sample)"),
+    split: str | None = typer.Option(None, help="official split (default: every sample)"),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="count and list bad samples instead of stopping"),
-    limit: Optional[int] = typer.Option(None, help="scan only the first N samples"),
+    limit: int | None = typer.Option(None, help="scan only the first N samples"),
 ) -> None:
     """Decode and validate a dataset; print its size, label kinds, vocabularies and skipped samples."""
     ds = load_dataset(data, split)

@@ -32,7 +32,8 @@ def template(size: int = 112, margin: float = 0.0) -> np.ndarray:
     return (TEMPLATE_112 / 112.0 + margin) / (1.0 + 2.0 * margin) * size
 
 
-def similarity(landmarks: np.ndarray, size: int = 112, margin: float = 0.0, eye_weight: int = 3) -> np.ndarray:
+def similarity(landmarks: np.ndarray, size: int = 112, margin: float = 0.0,
+               eye_weight: int = 3) -> np.ndarray:
     """The 2×3 similarity matrix that maps ``landmarks`` [5, 2] (image pixels) to the template
     (weighted least squares, eyes weighted ``eye_weight``)."""
     src = np.asarray(landmarks, np.float64).reshape(5, 2)

@@ -4,7 +4,8 @@ Usage::
 
     ds = SkippingDataset(load_dataset("300w:/data/300W"))   # decodes + validates every sample once
     print(ds.summary())          # "skipped 2 of 3837 samples of 300w: 1 × image file does not exist; …"
-    ds.skipped                   # [Skipped(index=17, path='/data/…/x.jpg', reason='image file does not exist'), …]
+    ds.skipped                   # [Skipped(index=17, path='/data/…/x.jpg',
+                                 #          reason='image file does not exist'), …]
     ds[i]                        # the i-th *good* sample; ds.indices[i] is its index in the original
 
 A sample is bad when reading it raises :class:`~facerep.errors.DataError` (missing or broken
@@ -49,7 +50,8 @@ class SkippingDataset:
                 if validate:
                     validate_sample(sample, dataset.info)
             except DataError as e:
-                self.skipped.append(Skipped(i, e.path, e.message if e.line is None else f"line {e.line}: {e.message}"))
+                self.skipped.append(Skipped(i, e.path, e.message
+                                            if e.line is None else f"line {e.line}: {e.message}"))
                 continue
             keep.append(i)
         self.indices = np.asarray(keep, dtype=np.int64)

@@ -11,11 +11,17 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
 from facerep.errors import ConfigError, DataError
 
 
+@overload
+def _aligned(values: np.ndarray, n: int, name: str, against: str) -> np.ndarray: ...
+@overload
+def _aligned(values: None, n: int, name: str, against: str) -> None: ...
 def _aligned(values: np.ndarray | None, n: int, name: str, against: str) -> np.ndarray | None:
     if values is None:
         return None
@@ -56,8 +62,8 @@ def _stratified_test_mask(labels: np.ndarray, test_fraction: float, rng: np.rand
 
 def _stratified_group_test_mask(groups: np.ndarray, labels: np.ndarray, test_fraction: float,
                                 rng: np.random.Generator) -> np.ndarray:
-    """Whole groups to test, drawn per class of each group's most common label (as :func:`_stratified_test_mask`
-    draws samples per class)."""
+    """Whole groups to test, drawn per class of each group's most common label (as
+    :func:`_stratified_test_mask` draws samples per class)."""
     uniq, inverse = np.unique(groups, return_inverse=True)
     if uniq.size < 2:
         raise ConfigError(f"a group-disjoint split needs at least 2 groups; got {uniq.size}")
@@ -83,9 +89,9 @@ def split_train_test(
     With ``groups`` [n] (identity / subject / video ids): group-disjoint; round(test_fraction * n_groups)
     groups (at least 1, leaving at least 1) drawn by seed go to test, like sklearn's GroupShuffleSplit
     (``stratify`` is then ignored: disjointness comes first; with ``stratify_groups`` the groups are drawn per
-    class of their most common ``stratify`` label, e.g. for near-duplicate groups, mostly single faces). Else with
-    ``stratify`` [n] labels: each class sends round(test_fraction * n_c) samples to test (1 .. n_c - 1 when
-    n_c >= 2). Else a plain seeded split.
+    class of their most common ``stratify`` label, e.g. for near-duplicate groups, mostly single faces). Else
+    with ``stratify`` [n] labels: each class sends round(test_fraction * n_c) samples to test (1 .. n_c - 1
+    when n_c >= 2). Else a plain seeded split.
     """
     if n < 2:
         raise ConfigError(f"cannot split {n} sample(s) into train and test")

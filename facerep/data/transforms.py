@@ -93,7 +93,8 @@ def face_box(sample: FaceSample) -> tuple[float, float, float, float]:
     the mask's non-background pixels, else the whole image. (x0, y0, x1, y1) in pixels."""
     if sample.box is not None:
         return tuple(float(v) for v in sample.box)  # type: ignore[return-value]
-    labelled = None if sample.landmarks2d is None else sample.landmarks2d[np.isfinite(sample.landmarks2d).all(1)]
+    lm = sample.landmarks2d
+    labelled = None if lm is None else lm[np.isfinite(lm).all(1)]
     if labelled is not None and len(labelled):  # unlabelled (NaN) points are left out
         lo, hi = labelled.min(0), labelled.max(0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
@@ -126,8 +127,8 @@ def invert_affine(affine: np.ndarray) -> np.ndarray:
 
 def crop_resize(sample: FaceSample, size: int, margin: float = 0.2,
                 box: tuple[float, float, float, float] | None = None) -> tuple[FaceSample, np.ndarray]:
-    """Crop the face (``box`` or :func:`face_box`) with ``margin`` and resize to ``size``×``size``; the labels go
-    through the same affine, which is returned (original -> crop). See :func:`warp_sample`."""
+    """Crop the face (``box`` or :func:`face_box`) with ``margin`` and resize to ``size``×``size``; the labels
+    go through the same affine, which is returned (original -> crop). See :func:`warp_sample`."""
     a = box_affine(box or face_box(sample), size, margin)
     return warp_sample(sample, a, size), a
 
@@ -139,10 +140,12 @@ def affine_scale(affine: np.ndarray) -> float:
 
 def warp_sample(sample: FaceSample, affine: np.ndarray, size: int) -> FaceSample:
     """The sample seen through ``affine`` (original -> output pixels) in a ``size``×``size`` image: landmarks,
-    3D landmarks (z scaled by the affine's scale, like x and y), the mask (nearest; outside-image pixels become
-    ``MASK_IGNORE``) and the box (the bounding box of its warped corners) go through the same affine."""
+    3D landmarks (z scaled by the affine's scale, like x and y), the mask (nearest; outside-image pixels
+    become ``MASK_IGNORE``) and the box (the bounding box of its warped corners) go through the same
+    affine."""
     a = affine
-    image = cv2.warpAffine(sample.image, a, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    image = cv2.warpAffine(sample.image, a, (size, size), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
     out = dataclasses.replace(sample, image=image)
     if sample.landmarks2d is not None:
         out.landmarks2d = apply_affine(sample.landmarks2d.astype(np.float64), a).astype(np.float32)
@@ -161,9 +164,9 @@ def warp_sample(sample: FaceSample, affine: np.ndarray, size: int) -> FaceSample
     return out
 
 
-# 5 alignment points (image-left eye centre, image-right eye centre, nose tip, image-left and image-right mouth
-# corners: the order of facerep.data.geometry's template) from the landmark schemes the formats use: 0-based
-# indices, or index groups whose mean is the point
+# 5 alignment points (image-left eye centre, image-right eye centre, nose tip, image-left and image-right
+# mouth corners: the order of facerep.data.geometry's template) from the landmark schemes the formats use:
+# 0-based indices, or index groups whose mean is the point
 _FIVE_POINTS: dict[int, tuple[tuple[int, ...], ...]] = {
     5: ((0,), (1,), (2,), (3,), (4,)),  # CelebA / MTCNN order
     68: (tuple(range(36, 42)), tuple(range(42, 48)), (30,), (48,), (54,)),  # 300W (iBUG 68)
@@ -172,8 +175,8 @@ _FIVE_POINTS: dict[int, tuple[tuple[int, ...], ...]] = {
 
 
 def five_points(landmarks: np.ndarray | None) -> np.ndarray | None:
-    """[5, 2] alignment points from 5-, 68- (300W) or 98-point (WFLW) landmarks; None when the scheme is another
-    or a point it needs is unlabelled (NaN)."""
+    """[5, 2] alignment points from 5-, 68- (300W) or 98-point (WFLW) landmarks; None when the scheme is
+    another or a point it needs is unlabelled (NaN)."""
     if landmarks is None or len(landmarks) not in _FIVE_POINTS:
         return None
     pts = np.asarray(landmarks, np.float64)[:, :2]
@@ -184,9 +187,10 @@ def five_points(landmarks: np.ndarray | None) -> np.ndarray | None:
 def align_resize(sample: FaceSample, size: int, margin: float = 0.0,
                  points: np.ndarray | None = None) -> tuple[FaceSample, np.ndarray] | None:
     """The face aligned by a similarity transform of its 5 points (:func:`five_points`) onto the ArcFace-style
-    template (:func:`facerep.data.geometry.similarity`; ``margin`` m shows more context, m = 0 is the 112-px ArcFace
-    crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5 points.
-    ``points`` [5, 2]: alignment points found for a sample without landmarks (they do not become labels)."""
+    template (:func:`facerep.data.geometry.similarity`; ``margin`` m shows more context, m = 0 is the 112-px
+    ArcFace crop scaled to ``size``), with its labels warped alike; None when the sample has no usable 5
+    points. ``points`` [5, 2]: alignment points found for a sample without landmarks (they do not become
+    labels)."""
     five = five_points(sample.landmarks2d)
     if five is None and points is not None:
         five = np.asarray(points, np.float64)

@@ -41,19 +41,24 @@ def validate_sample(sample: FaceSample, info: DatasetInfo) -> None:
             raise DataError(f"{kind}: point {bad} is not a finite number", where)
         if unlabelled.all():
             raise DataError(f"{kind}: no point is labelled (all {len(pts)} are marked not labelled)", where)
-    if sample.box is not None and (len(sample.box) != 4 or not np.isfinite(np.asarray(sample.box, float)).all()):
+    if sample.box is not None and (len(sample.box) != 4
+                                   or not np.isfinite(np.asarray(sample.box, float)).all()):
         raise DataError(f"box must be 4 finite numbers (x0, y0, x1, y1), got {sample.box}", where)
     if sample.mask is not None:
         if sample.mask.shape != (h, w):
-            raise DataError(f"mask size {sample.mask.shape[1]}×{sample.mask.shape[0]} differs from image size {w}×{h}", where)
+            raise DataError(f"mask size {sample.mask.shape[1]}×{sample.mask.shape[0]} differs from image "
+                            f"size {w}×{h}", where)
         if info.mask_classes:
             top = int(sample.mask.max())
             if top >= len(info.mask_classes) and top != 255:
                 y, x = np.argwhere(sample.mask == top)[0]
                 raise DataError(f"mask pixel (x={x}, y={y}) has class id {top}, outside the "
-                                f"{len(info.mask_classes)} declared classes 0..{len(info.mask_classes) - 1}", where)
-    if sample.expression is not None and info.expression_classes and not 0 <= sample.expression < len(info.expression_classes):
-        raise DataError(f"expression id {sample.expression} outside 0..{len(info.expression_classes) - 1}", where)
+                                f"{len(info.mask_classes)} declared classes 0..{len(info.mask_classes) - 1}",
+                                where)
+    if (sample.expression is not None and info.expression_classes
+            and not 0 <= sample.expression < len(info.expression_classes)):
+        raise DataError(f"expression id {sample.expression} outside 0..{len(info.expression_classes) - 1}",
+                        where)
     for kind in ("valence", "arousal"):
         v = getattr(sample, kind)
         if v is not None and not np.isfinite(v):
@@ -75,7 +80,8 @@ def face_key(s: FaceSample) -> str | None:
 
 class ListedOnce:
     """Call with each (sample, index) of a dataset: DataError naming the file when the same face (file, frame,
-    box) was seen before — a list that names one image twice would count it twice, or put it in train and test."""
+    box) was seen before — a list that names one image twice would count it twice, or put it in train and
+    test."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -86,8 +92,8 @@ class ListedOnce:
         if key is None:
             return
         if key in self.seen:
-            raise DataError(f"listed twice in {self.name}: sample {i} repeats sample {self.seen[key]} (same file, "
-                            "frame and box); each face must appear once", s.path)
+            raise DataError(f"listed twice in {self.name}: sample {i} repeats sample {self.seen[key]} (same "
+                            "file, frame and box); each face must appear once", s.path)
         self.seen[key] = i
 
 

@@ -177,7 +177,7 @@ def _make_trainer(cfg: PretrainConfig, out: Path, ckpt_dir: Path, callbacks: lis
         devices=devices,
         num_nodes=cfg.num_nodes,
         strategy=strategy,
-        precision=cfg.precision,
+        precision=cfg.precision,  # type: ignore[arg-type]  # a str from the config; Trainer validates it
         accumulate_grad_batches=cfg.accumulate,
         sync_batchnorm=cfg.sync_batchnorm and multi and on_gpu,  # torch's SyncBatchNorm is CUDA-only
         use_distributed_sampler=False,

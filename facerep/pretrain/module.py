@@ -8,6 +8,7 @@ from typing import Any
 import lightning as L
 import torch
 from lightly.utils.lars import LARS
+from lightning.pytorch.utilities.types import OptimizerLRScheduler
 
 from ..config import PretrainConfig
 from ..data.sample import FaceDataset
@@ -114,9 +115,10 @@ class PretrainModule(L.LightningModule):
         self.method.after_optimizer_step()
 
     # ---- optimisation ----------------------------------------------------------------------
-    def configure_optimizers(self) -> dict[str, Any]:
+    def configure_optimizers(self) -> OptimizerLRScheduler:
         cfg = self.cfg
-        decay, no_decay = [], []
+        decay: list[torch.nn.Parameter] = []
+        no_decay: list[torch.nn.Parameter] = []
         for p in self.method.parameters():
             if p.requires_grad:
                 (no_decay if p.ndim <= 1 else decay).append(p)

@@ -44,14 +44,14 @@ class PilViews:
 
 def color_kwargs(c: ColorAugConfig) -> dict[str, Any]:
     """lightly's photometric arguments; no vertical flips or rotations (faces are upright)."""
-    return dict(
-        cj_prob=c.cj_prob,
-        cj_strength=c.cj_strength,
-        random_gray_scale=c.gray_prob,
-        hf_prob=c.hflip_prob,
-        vf_prob=0.0,
-        rr_prob=0.0,
-    )
+    return {
+        "cj_prob": c.cj_prob,
+        "cj_strength": c.cj_strength,
+        "random_gray_scale": c.gray_prob,
+        "hf_prob": c.hflip_prob,
+        "vf_prob": 0.0,
+        "rr_prob": 0.0,
+    }
 
 
 def multi_crop_views_of(c: Any, image_size: int) -> PilViews:
@@ -73,7 +73,7 @@ def multi_crop_views(
     # deferred: lightly loads timm and torchvision (seconds); looking up any method imports this module
     from lightly.transforms import SwaVTransform
 
-    local = max(8, int(round(image_size * local_size_ratio)))
+    local = max(8, round(image_size * local_size_ratio))
     t = SwaVTransform(
         crop_sizes=(image_size, local),
         crop_counts=(global_crops, local_crops),

@@ -52,8 +52,10 @@ def compute_table(df: pd.DataFrame, paths: Sequence[Path]) -> pd.DataFrame:
     return table.rename_axis("seconds")
 
 
-def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bool = False) -> tuple[str, list[str]]:
-    """The metadata section (HTML) and its Markdown lines. ``shown``: the robustness/subgroup sections are there."""
+def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int,
+               shown: bool = False) -> tuple[str, list[str]]:
+    """The metadata section (HTML) and its Markdown lines. ``shown``: the robustness/subgroup sections are
+    there."""
     where = "in the robustness / subgroup sections" if shown else "not shown here"
     src = []
     for p in paths:
@@ -63,15 +65,18 @@ def _meta_html(paths: Sequence[Path], df: pd.DataFrame, excluded: int, shown: bo
     sources = pd.DataFrame(src).set_index("source")
     seconds = compute_table(df, paths)
     versions = pd.DataFrame([meta.versions()], index=["version"])
-    html = ["<h3>Sources</h3>", frame_table(sources), (f"<p class='sub'>{len(df)} records used; {excluded} "
-                                                   f"robustness/fairness records (corruption or group rows) {where}.</p>"),
-            "<h3>Compute time per backbone</h3>", frame_table(seconds), "<h3>Versions (report)</h3>", frame_table(versions)]
+    used = (f"<p class='sub'>{len(df)} records used; {excluded} robustness/fairness records "
+            f"(corruption or group rows) {where}.</p>")
+    html = ["<h3>Sources</h3>", frame_table(sources), used, "<h3>Compute time per backbone</h3>",
+            frame_table(seconds), "<h3>Versions (report)</h3>", frame_table(versions)]
     md = ["## Run metadata", "", f"- records used: {len(df)} (robustness/fairness rows {where}: {excluded})"]
-    md += [f"- source `{r['source']}`: sweep {r['sweep']}, cells {r['cells']}, wall time {r['wall time (s)']} s" for r in src]
+    md += [f"- source `{r['source']}`: sweep {r['sweep']}, cells {r['cells']}, wall time "
+           f"{r['wall time (s)']} s" for r in src]
     md += [f"- compute seconds, {b}: {r['total']} (bench {r['bench']}, pre-training {r['pre-training']})"
            for b, r in seconds.iterrows()]
     md.append("- versions: " + ", ".join(f"{k} {v}" for k, v in meta.versions().items()))
-    skipped = pd.concat([meta.skipped_samples(p) for p in paths if p.is_dir()] or [pd.DataFrame()], ignore_index=True)
+    skipped = pd.concat([meta.skipped_samples(p) for p in paths if p.is_dir()] or [pd.DataFrame()],
+                        ignore_index=True)
     html.append("<h3>Skipped samples</h3>")
     if len(skipped):
         html += [f"<p>{len(skipped)} samples were skipped as unreadable:</p>", frame_table(skipped)]
@@ -115,7 +120,8 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         summary_uri = plots.to_data_uri(plots.summary_figure(scores), cfg.figure_format, cfg.dpi)
         s_cells = scores.map(tables.number)
         md[2:2] = ["## Summary (normalised score, 1 = best)", "",
-                   tables.markdown_table(s_cells, pd.DataFrame(False, index=s_cells.index, columns=s_cells.columns),
+                   tables.markdown_table(s_cells,
+                                         pd.DataFrame(False, index=s_cells.index, columns=s_cells.columns),
                                          list(s_cells.columns)), "", "## Task × backbone", ""]
     figures = []
     for task in sorted(agg["task"].unique()):
@@ -125,20 +131,23 @@ def build_report(paths: Sequence[str | Path], cfg: ReportConfig) -> tuple[str, s
         caption = f"{task}: {rows['metric'].iloc[0]}, mean ± 95 % CI over seeds (n = {n})"
         figures.append((str(task), caption, plots.to_data_uri(fig, cfg.figure_format, cfg.dpi)))
     extra_html, extra_md = sections.build_sections(everything, roots, cfg)
-    meta_html, meta_md = _meta_html(roots, df, len(everything) - len(tables.clean_rows(everything)), bool(extra_html))
+    meta_html, meta_md = _meta_html(roots, df, len(everything) - len(tables.clean_rows(everything)),
+                                    bool(extra_html))
     real = [b for b in backbones if b != tables.TRIVIAL_LABEL]
     baseline = " (and each task's trivial baseline)" if len(real) < len(backbones) else ""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     plural = "s" if len(real) != 1 else ""
     subtitle = (f"{len(real)} backbone{plural}{baseline} × {agg['task'].nunique()} tasks, "
                 f"from {', '.join(map(str, paths))}; generated {when}")
-    page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures, meta_html,
-                       extra_html, ci_note)
-    return page, "\n".join(md + [""] + extra_md + meta_md) + "\n"
+    page = render_page(cfg.title, subtitle, summary_uri, scores if summary_uri else None, table_list, figures,
+                       meta_html, extra_html, ci_note)
+    return page, "\n".join([*md, "", *extra_md, *meta_md]) + "\n"
 
 
-def make_report(paths: Sequence[str | Path], out: str | Path = "report.html", cfg: ReportConfig | None = None) -> Path:
-    """Write ``out`` (HTML) and, unless ``cfg.markdown`` is off, ``report.md`` (same stem) beside it. Returns ``out``."""
+def make_report(paths: Sequence[str | Path], out: str | Path = "report.html",
+                cfg: ReportConfig | None = None) -> Path:
+    """Write ``out`` (HTML) and, unless ``cfg.markdown`` is off, ``report.md`` (same stem) beside it. Returns
+    ``out``."""
     cfg = cfg or ReportConfig()
     page, md = build_report(paths, cfg)
     out = Path(out)

@@ -3,10 +3,10 @@
 - Corrupted rows (``corruption`` other than ``clean``, whole test set): the primary metric per task, backbone,
   mode, corruption and severity, mean ± 95 % CI over seeds, at the largest label budget of each task and mode.
   The clean rows of the same runs are severity 0 of every corruption.
-- Subgroup rows (``group`` = ``ATTR=VALUE``, clean images): per group the value (mean over seeds), the bootstrap
-  95 % CI of the group's test samples (``ci_low`` / ``ci_high``, bounds averaged over seeds), the test-sample count
-  (``n_group``), and ``small`` when the bench gave the group no CI (too few samples). ``ATTR:gap`` rows: best minus
-  worst group, mean ± 95 % CI over seeds.
+- Subgroup rows (``group`` = ``ATTR=VALUE``, clean images): per group the value (mean over seeds), the
+  bootstrap 95 % CI of the group's test samples (``ci_low`` / ``ci_high``, bounds averaged over seeds), the
+  test-sample count (``n_group``), and ``small`` when the bench gave the group no CI (too few samples).
+  ``ATTR:gap`` rows: best minus worst group, mean ± 95 % CI over seeds.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from .tables import TRIVIAL_MODE, aggregate, best_mask, format_value, number, se
 from .tasks import primary_metric
 
 CLEAN = "clean"
-MILDER_WHEN_LARGER = frozenset({"lowres", "jpeg"})  # severity = face pixels / JPEG quality: smaller is harsher
+# severity = face pixels / JPEG quality: smaller is harsher
+MILDER_WHEN_LARGER = frozenset({"lowres", "jpeg"})
 RUN_KEYS = ["task", "backbone", "mode", "x_kind", "x"]
 LINE_KEYS = ["task", "metric", "direction", "backbone", "mode", "x_kind", "x"]
 
@@ -38,7 +39,8 @@ def severity_text(value: Any) -> str:
 
 
 def axis_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with ``corruption`` (missing -> clean), ``severity`` (text) and ``group`` (missing -> "") filled in."""
+    """``df`` with ``corruption`` (missing -> clean), ``severity`` (text) and ``group`` (missing -> "") filled
+    in."""
     out = df.copy()
     out["corruption"] = out["corruption"].fillna(CLEAN).astype(str) if "corruption" in out else CLEAN
     out["severity"] = [severity_text(v) for v in out["severity"]] if "severity" in out else "0"
@@ -91,12 +93,14 @@ def has_corruptions(df: pd.DataFrame) -> bool:
 
 
 def has_groups(df: pd.DataFrame) -> bool:
-    return "group" in df.columns and bool(df["group"].fillna("").astype(str).str.contains("=", regex=False).any())
+    return ("group" in df.columns
+            and bool(df["group"].fillna("").astype(str).str.contains("=", regex=False).any()))
 
 
 def degradation(df: pd.DataFrame) -> pd.DataFrame:
-    """Primary metric per (task, backbone, mode, corruption, severity) with ``mean``, ``std``, ``ci``, ``n_seeds``
-    and ``line``, at the largest label budget; only runs that have corrupted rows (their clean rows included)."""
+    """Primary metric per (task, backbone, mode, corruption, severity) with ``mean``, ``std``, ``ci``,
+    ``n_seeds`` and ``line``, at the largest label budget; only runs that have corrupted rows (their clean
+    rows included)."""
     d = axis_columns(df)
     d = d[d["group"].eq("") & d["mode"].astype(str).ne(TRIVIAL_MODE)]
     if not d["corruption"].ne(CLEAN).any():
@@ -122,13 +126,15 @@ def visibility(df: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame()
     sel = pd.concat(parts, ignore_index=True)
-    runs = sel.loc[sel["part"] != "all", ["task", "backbone", "mode", "corruption", "severity"]].drop_duplicates()
+    runs = sel.loc[sel["part"] != "all",
+                   ["task", "backbone", "mode", "corruption", "severity"]].drop_duplicates()
     agg = aggregate(select_primary(sel.merge(runs)), ("corruption", "severity", "part"))
     return with_line(largest_budget(agg))
 
 
 def visibility_cells(vis: pd.DataFrame, task: str) -> tuple[pd.DataFrame, list[str]]:
-    """(text, headers) of one task: rows ``CORRUPTION SEVERITY``, columns ``LINE · all | visible | occluded``."""
+    """(text, headers) of one task: rows ``CORRUPTION SEVERITY``, columns ``LINE · all | visible |
+    occluded``."""
     rows = vis[vis["task"] == task]
     index = [f"{c} {s}" for c in sorted(rows["corruption"].unique())
              for s in severity_order(c, rows.loc[rows["corruption"] == c, "severity"])]
@@ -140,9 +146,11 @@ def visibility_cells(vis: pd.DataFrame, task: str) -> tuple[pd.DataFrame, list[s
 
 
 def trivial_level(df: pd.DataFrame, task: str, x_kind: str, x: float) -> float:
-    """Mean primary metric of the bench's trivial baseline for ``task`` at one label budget (NaN when absent)."""
+    """Mean primary metric of the bench's trivial baseline for ``task`` at one label budget (NaN when
+    absent)."""
     d = axis_columns(df)
-    d = d[d["mode"].astype(str).eq(TRIVIAL_MODE) & d["task"].eq(task) & d["corruption"].eq(CLEAN) & d["group"].eq("")]
+    d = d[d["mode"].astype(str).eq(TRIVIAL_MODE) & d["task"].eq(task) & d["corruption"].eq(CLEAN)
+          & d["group"].eq("")]
     if d.empty:
         return math.nan
     p = select_primary(d)
@@ -165,16 +173,18 @@ def degradation_cells(deg: pd.DataFrame, task: str) -> tuple[pd.DataFrame, pd.Da
         cells.loc[name, r.line] = format_value(r.mean, r.ci)
         means.loc[name, r.line] = r.mean
     direction = str(rows["direction"].iloc[0])
-    best = means.apply(lambda row: best_mask(row, direction), axis=1) if len(lines) > 1 else means.notna() & False
+    best = (means.apply(lambda row: best_mask(row, direction), axis=1) if len(lines) > 1
+            else means.notna() & False)
     return cells, best.astype(bool), lines
 
 
 def group_summary(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(groups, gaps) at the largest label budget. groups: per line, attribute and group ``value``, ``ci_low``,
-    ``ci_high``, ``n`` (test samples), ``n_seeds``, ``small``; gaps: per line and attribute ``gap``, ``gap_ci``,
-    ``best``, ``worst`` (group names, direction aware)."""
+    """(groups, gaps) at the largest label budget. groups: per line, attribute and group ``value``,
+    ``ci_low``, ``ci_high``, ``n`` (test samples), ``n_seeds``, ``small``; gaps: per line and attribute
+    ``gap``, ``gap_ci``, ``best``, ``worst`` (group names, direction aware)."""
     d = axis_columns(df)
-    d = d[d["corruption"].eq(CLEAN) & d["group"].str.contains("[=:]", regex=True) & d["mode"].astype(str).ne(TRIVIAL_MODE)]
+    d = d[d["corruption"].eq(CLEAN) & d["group"].str.contains("[=:]", regex=True)
+          & d["mode"].astype(str).ne(TRIVIAL_MODE)]
     if not d["group"].str.contains("=", regex=False).any():
         return pd.DataFrame(), pd.DataFrame()
     p = select_primary(d)
@@ -191,22 +201,27 @@ def group_summary(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     groups["small"] = groups["ci_low"].isna() | groups["ci_high"].isna()
     groups = with_line(largest_budget(groups))
     gap_rows = p[is_gap].assign(attribute=lambda f: f["group"].str.split(":", n=1).str[0])
-    gaps = aggregate(gap_rows, ("attribute",)) if len(gap_rows) else pd.DataFrame(columns=[*LINE_KEYS, "attribute"])
+    gaps = (aggregate(gap_rows, ("attribute",)) if len(gap_rows)
+            else pd.DataFrame(columns=[*LINE_KEYS, "attribute"]))
     out = []
     for key, grp in groups.groupby([*LINE_KEYS, "attribute", "line"], sort=True):
         info = dict(zip([*LINE_KEYS, "attribute", "line"], key))
         vals = grp.set_index("group")["value"].dropna()
         sign = 1.0 if info["direction"] == "max" else -1.0
-        match = gaps[np.logical_and.reduce([gaps[k] == info[k] for k in (*RUN_KEYS, "attribute")])] if len(gaps) else gaps
-        gap = float(match["mean"].iloc[0]) if len(match) else (float(vals.max() - vals.min()) if len(vals) > 1 else math.nan)
+        match = (gaps[np.logical_and.reduce([gaps[k] == info[k] for k in (*RUN_KEYS, "attribute")])]
+                 if len(gaps) else gaps)
+        gap = (float(match["mean"].iloc[0]) if len(match)
+               else float(vals.max() - vals.min()) if len(vals) > 1 else math.nan)
         out.append({**info, "gap": gap, "gap_ci": float(match["ci"].iloc[0]) if len(match) else math.nan,
-                    "best": (sign * vals).idxmax() if len(vals) else "", "worst": (sign * vals).idxmin() if len(vals) else ""})
+                    "best": (sign * vals).idxmax() if len(vals) else "",
+                    "worst": (sign * vals).idxmin() if len(vals) else ""})
     return groups, pd.DataFrame(out)
 
 
-def group_cells(groups: pd.DataFrame, gaps: pd.DataFrame, task: str, attribute: str) -> tuple[pd.DataFrame, list[str]]:
-    """(text table, warnings) of one task and attribute: rows the groups (``ATTR=VALUE``) then the gap; columns
-    ``n`` (test samples) and one per line: ``value [ci_low, ci_high]`` (⚠ without a CI)."""
+def group_cells(groups: pd.DataFrame, gaps: pd.DataFrame, task: str,
+                attribute: str) -> tuple[pd.DataFrame, list[str]]:
+    """(text table, warnings) of one task and attribute: rows the groups (``ATTR=VALUE``) then the gap;
+    columns ``n`` (test samples) and one per line: ``value [ci_low, ci_high]`` (⚠ without a CI)."""
     rows = groups[(groups["task"] == task) & (groups["attribute"] == attribute)]
     lines = sorted(rows["line"].unique())
     names = sorted(rows["group"].unique())
@@ -220,8 +235,9 @@ def group_cells(groups: pd.DataFrame, gaps: pd.DataFrame, task: str, attribute: 
         if r.small:
             shown = f"{number(r.value)} ⚠" if np.isfinite(r.value) else "– ⚠"
             cells.loc[f"{attribute}={r.group}", r.line] = shown
-            warnings.append(f"{task}, {r.line}: {attribute}={r.group} has {int(r.n) if np.isfinite(r.n) else '?'} "
-                            "test samples, too few for a bootstrap CI (shown without one)")
+            n_test = int(r.n) if np.isfinite(r.n) else "?"
+            warnings.append(f"{task}, {r.line}: {attribute}={r.group} has {n_test} test samples, too few "
+                            "for a bootstrap CI (shown without one)")
         else:
             shown = f"{number(r.value)} [{number(r.ci_low)}, {number(r.ci_high)}]"
             cells.loc[f"{attribute}={r.group}", r.line] = shown

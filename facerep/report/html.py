@@ -11,13 +11,15 @@ import pandas as pd
 from .tables import number
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#222}
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;\
+padding:1em 2em;color:#222}
 h1{margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .sub{color:#666} .grid{display:flex;flex-wrap:wrap;gap:12px}
 figure{margin:0;border:1px solid #eee;border-radius:6px;padding:6px;background:#fff}
 figure img{display:block;max-width:100%} figcaption{font-size:12px;color:#555;text-align:center}
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f6f6f6} td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f6f6f6} \
+td:first-child,th:first-child{text-align:left}
 td{white-space:nowrap} .scroll{overflow-x:auto;max-width:100%}
 td.best{font-weight:bold;background:#e7f5e7} td.best::after{content:" \\2605";color:#2a7a2a}
 td.dim{color:#999;font-style:italic} td.dim::after{content:" \\2020";color:#999}
@@ -44,7 +46,8 @@ def _table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
-def cells_table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls: str, caption: str = "") -> str:
+def cells_table(cells: pd.DataFrame, best: pd.DataFrame | None, heads: list[str], cls: str,
+                caption: str = "") -> str:
     """A table of text ``cells`` (index = first column) with ``best`` cells marked and a caption."""
     return _table(cells, best, heads, cls, caption)
 
@@ -68,20 +71,23 @@ def render_page(title: str, subtitle: str, summary_uri: str | None, summary: pd.
         parts.append(f'<figure class="summary"><img alt="summary across tasks" src="{summary_uri}"></figure>')
         cells = summary.map(lambda v: number(v) if pd.notna(v) else "–")
         cells.index.name = "backbone"
-        parts.append(_table(cells, None, list(cells.columns), "summary",
-                            "normalised score per task (1 = best backbone), mean over modes and label budgets"))
-    parts.append("<h2>Task × backbone</h2><p class='sub'>Primary metric per task, mean ± 95 % CI half width over "
-                 f"seeds ({escape(ci_note)}); ★ best backbone per column (never the trivial baseline); "
+        parts.append(_table(cells, None, list(cells.columns), "summary", "normalised score per task "
+                            "(1 = best backbone), mean over modes and label budgets"))
+    parts.append("<h2>Task × backbone</h2><p class='sub'>Primary metric per task, mean ± 95 % CI half width "
+                 f"over seeds ({escape(ci_note)}); ★ best backbone per column (never the trivial baseline); "
                  "grey † = not better than the task's trivial baseline (mean shape, majority class …) at the "
                  "precision shown: that head learnt nothing the baseline does not know.</p>")
     for i, t in enumerate(tables):
         block = _table(t["cells"], t["best"], t["heads"], "scores", t["caption"], t.get("dim"))
-        parts.append(block if i == 0 else f"<details><summary>{escape(t['caption'])}</summary>{block}</details>")
+        parts.append(block if i == 0
+                     else f"<details><summary>{escape(t['caption'])}</summary>{block}</details>")
     parts.append("<h2>Few-shot curves</h2><div class='grid'>")
     for task, caption, uri in figures:
-        parts.append(f'<figure class="fewshot" data-task="{escape(task)}"><img alt="few-shot curve: {escape(task)}" '
-                     f'src="{uri}"><figcaption>{escape(caption)}</figcaption></figure>')
+        parts.append(f'<figure class="fewshot" data-task="{escape(task)}"><img alt="few-shot curve: '
+                     f'{escape(task)}" src="{uri}"><figcaption>{escape(caption)}</figcaption></figure>')
     parts.append("</div>" + extra + "<h2>Run metadata</h2>" + meta_html)
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<link rel='icon' href='data:,'>"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")

@@ -74,11 +74,13 @@ def skipped_samples(root: Path) -> pd.DataFrame:
 
 
 def robustness_summaries(source: Path) -> pd.DataFrame:
-    """The bench's ``robustness.csv`` of a source (relative error increase per task and corruption, and whatever
-    else the bench wrote there), with a ``backbone`` column taken from the ``records.csv`` beside each file when the
-    file has none. A directory: its own ``robustness.csv``, else every one below it; a records file: the one beside it."""
+    """The bench's ``robustness.csv`` of a source (relative error increase per task and corruption, and
+    whatever else the bench wrote there), with a ``backbone`` column taken from the ``records.csv`` beside
+    each file when the file has none. A directory: its own ``robustness.csv``, else every one below it; a
+    records file: the one beside it."""
     if source.is_dir():
-        files = [source / "robustness.csv"] if (source / "robustness.csv").is_file() else sorted(source.rglob("robustness.csv"))
+        top = source / "robustness.csv"
+        files = [top] if top.is_file() else sorted(source.rglob("robustness.csv"))
     else:
         files = [source.parent / "robustness.csv"] if (source.parent / "robustness.csv").is_file() else []
     frames = []
@@ -88,9 +90,11 @@ def robustness_summaries(source: Path) -> pd.DataFrame:
         except (pd.errors.EmptyDataError, pd.errors.ParserError):
             continue
         rec = p.parent / "records.csv"
-        beside = pd.read_csv(rec, usecols=lambda c: c in ("backbone", *VARIANT_COLUMNS)) if rec.is_file() else None
+        beside = (pd.read_csv(rec, usecols=lambda c: c in ("backbone", *VARIANT_COLUMNS)) if rec.is_file()
+                  else None)
         if "backbone" not in df.columns:
-            names = beside["backbone"].astype(str).unique() if beside is not None and "backbone" in beside else []
+            names = (beside["backbone"].astype(str).unique() if beside is not None and "backbone" in beside
+                     else [])
             df.insert(0, "backbone", " / ".join(sorted(names)) or "?")
         for col in VARIANT_COLUMNS:  # how the run's heads were trained, when the run has one way
             values = beside[col].dropna().unique() if beside is not None and col in beside else []

@@ -98,12 +98,13 @@ def degradation_figure(rows: pd.DataFrame, trivial: float = float("nan")) -> Fig
     """Primary metric against corruption severity for one task: one subplot per corruption, one line per
     backbone (line style per mode), mean over seeds with a 95 % CI band; x = 0 is the clean test set.
     Named severities (occluders) are drawn as points with error bars, not a curve.
-    ``rows``: one task's rows of :func:`axes.degradation`; ``trivial``: the trivial baseline (dotted), if any."""
+    ``rows``: one task's rows of :func:`axes.degradation`; ``trivial``: the trivial baseline (dotted), if
+    any."""
     corruptions = sorted(set(rows["corruption"]) - {CLEAN})
     ncols = min(3, len(corruptions))
     nrows = -(-len(corruptions) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=(3.3 * ncols + 0.6, 2.7 * nrows + 0.5), sharey=True, squeeze=False,
-                            layout="constrained")
+    fig, axs = plt.subplots(nrows, ncols, figsize=(3.3 * ncols + 0.6, 2.7 * nrows + 0.5), sharey=True,
+                            squeeze=False, layout="constrained")
     colors = _colors(sorted(rows["backbone"].unique()))
     modes = sorted(rows["mode"].unique())
     for ax, corr in zip(axs.flat, corruptions):
@@ -141,14 +142,14 @@ def degradation_figure(rows: pd.DataFrame, trivial: float = float("nan")) -> Fig
 
 
 def group_figure(groups: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
-    """Per-subgroup bars for one task: one subplot per attribute, bars per group clustered by backbone, whiskers
-    the group's bootstrap 95 % CI; hatched bars have no CI (too few samples). Tick labels carry each backbone's
-    best-minus-worst gap. ``groups`` / ``gaps``: one task's rows of :func:`axes.group_summary`."""
+    """Per-subgroup bars for one task: one subplot per attribute, bars per group clustered by backbone,
+    whiskers the group's bootstrap 95 % CI; hatched bars have no CI (too few samples). Tick labels carry each
+    backbone's best-minus-worst gap. ``groups`` / ``gaps``: one task's rows of :func:`axes.group_summary`."""
     attrs = sorted(groups["attribute"].unique())
-    widths = [groups.loc[groups["attribute"] == a, "line"].nunique() * groups.loc[groups["attribute"] == a, "group"].nunique()
-              for a in attrs]
-    fig, axs = plt.subplots(1, len(attrs), figsize=(sum(max(3.6, 0.45 * w + 1.6) for w in widths), 3.4), squeeze=False,
-                            layout="constrained")
+    widths = [groups.loc[groups["attribute"] == a, "line"].nunique()
+              * groups.loc[groups["attribute"] == a, "group"].nunique() for a in attrs]
+    fig, axs = plt.subplots(1, len(attrs), figsize=(sum(max(3.6, 0.45 * w + 1.6) for w in widths), 3.4),
+                            squeeze=False, layout="constrained")
     palette = plt.get_cmap("Set2")
     for ax, attr in zip(axs[0], attrs):
         rows = groups[groups["attribute"] == attr]
@@ -166,9 +167,11 @@ def group_figure(groups: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
             for bar, s in zip(bars, small):
                 if s:
                     bar.set_hatch("//")
-        gap = gaps[gaps["attribute"] == attr].set_index("line")["gap"] if len(gaps) else pd.Series(dtype=float)
+        gap = (gaps[gaps["attribute"] == attr].set_index("line")["gap"] if len(gaps)
+               else pd.Series(dtype=float))
         ax.set_xticks(range(len(lines)))
-        ax.set_xticklabels([f"{ln}\ngap {gap[ln]:.3f}" if ln in gap and np.isfinite(gap[ln]) else ln for ln in lines],
+        ax.set_xticklabels([f"{ln}\ngap {gap[ln]:.3f}" if ln in gap and np.isfinite(gap[ln]) else ln
+                            for ln in lines],
                            fontsize=8)
         metric, direction = str(rows["metric"].iloc[0]), str(rows["direction"].iloc[0])
         ax.set_ylabel(f"{metric} ({'higher' if direction == 'max' else 'lower'} is better)", fontsize=8)

@@ -43,13 +43,15 @@ def _no_best(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def robustness_table(paths: Sequence[Path]) -> tuple[pd.DataFrame, str]:
-    """The robustness.csv files of the sources as text cells (index backbone; training variants labelled as in the
-    rest of the report), or an empty frame; and the columns left out because they hold one value ("k=v, …")."""
+    """The robustness.csv files of the sources as text cells (index backbone; training variants labelled as in
+    the rest of the report), or an empty frame; and the columns left out because they hold one value ("k=v,
+    …")."""
     df = pd.concat([robustness_summaries(p) for p in paths] or [pd.DataFrame()], ignore_index=True)
     if df.empty:
         return df, ""
     df = label_variants(df).drop(columns=[c for c in VARIANT_COLUMNS if c in df.columns])
-    same = [c for c in ("dataset", "mode", "fraction", "shots") if c in df.columns and df[c].nunique(dropna=False) == 1]
+    same = [c for c in ("dataset", "mode", "fraction", "shots") if c in df.columns
+            and df[c].nunique(dropna=False) == 1]
     constant = ", ".join(f"{c} {df[c].iloc[0]}" for c in same)
     df = df.drop(columns=same)
     order = [c for c in ("task", "corruption", "backbone") if c in df.columns]
@@ -59,15 +61,17 @@ def robustness_table(paths: Sequence[Path]) -> tuple[pd.DataFrame, str]:
     return text.set_index("backbone"), constant
 
 
-def robustness_section(records: pd.DataFrame, paths: Sequence[Path], cfg: ReportConfig) -> tuple[str, list[str]]:
+def robustness_section(records: pd.DataFrame, paths: Sequence[Path],
+                       cfg: ReportConfig) -> tuple[str, list[str]]:
     """HTML and Markdown lines of the degradation curves and tables ("" and [] without corrupted rows)."""
     deg = axes.degradation(records)
     if deg.empty:
         return "", []
     html = [("<h2>Robustness under corruptions</h2><p class='sub'>Primary metric per task against corruption "
-             "severity (clean = severity 0); heads trained on clean images unless a line says [train: …]; mean ± 95 % "
-             "CI over seeds, at the largest label budget of each task.</p><div class='grid'>")]
-    md = ["## Robustness under corruptions", "", "Primary metric, mean ± 95 % CI over seeds; clean = severity 0.", ""]
+             "severity (clean = severity 0); heads trained on clean images unless a line says [train: …]; "
+             "mean ± 95 % CI over seeds, at the largest label budget of each task.</p><div class='grid'>")]
+    md = ["## Robustness under corruptions", "",
+          "Primary metric, mean ± 95 % CI over seeds; clean = severity 0.", ""]
     tables_html = []
     for task in sorted(deg["task"].unique()):
         rows = deg[deg["task"] == task]
@@ -100,12 +104,13 @@ def robustness_section(records: pd.DataFrame, paths: Sequence[Path], cfg: Report
 
 
 def _visibility(records: pd.DataFrame) -> tuple[str, list[str]]:
-    """Tables of the primary metric on all / visible / occluded parts under occluders ("" and [] without them)."""
+    """Tables of the primary metric on all / visible / occluded parts under occluders ("" and [] without
+    them)."""
     vis = axes.visibility(records)
     if vis.empty:
         return "", []
-    note = ("Under each occluder, the primary metric over the whole face, over its visible part and over the part "
-            "the occluder hides (labels are amodal), mean ± 95 % CI over seeds.")
+    note = ("Under each occluder, the primary metric over the whole face, over its visible part and over the "
+            "part the occluder hides (labels are amodal), mean ± 95 % CI over seeds.")
     html, md = ["<h3>Visible vs occluded parts</h3>", f"<p class='sub'>{escape(note)}</p>"], [
         "### Visible vs occluded parts", "", note, ""]
     for task in sorted(vis["task"].unique()):
@@ -122,9 +127,10 @@ def groups_section(records: pd.DataFrame, cfg: ReportConfig) -> tuple[str, list[
     groups, gaps = axes.group_summary(records)
     if groups.empty:
         return "", []
-    note = ("Primary metric per subgroup of the clean test set at the largest label budget: value = mean over seeds; "
-            "[low, high] = the group's bootstrap 95 % CI (bounds averaged over seeds); n = test samples; gap = best "
-            "minus worst group, mean ± 95 % CI over seeds. ⚠ = too few samples for a CI (hatched bar).")
+    note = ("Primary metric per subgroup of the clean test set at the largest label budget: value = mean "
+            "over seeds; [low, high] = the group's bootstrap 95 % CI (bounds averaged over seeds); n = test "
+            "samples; gap = best minus worst group, mean ± 95 % CI over seeds. ⚠ = too few samples for a CI "
+            "(hatched bar).")
     html = ["<h2>Subgroups</h2>", f"<p class='sub'>{escape(note)}</p><div class='grid'>"]
     md = ["## Subgroups", "", note, ""]
     tables_html = []
@@ -134,14 +140,16 @@ def groups_section(records: pd.DataFrame, cfg: ReportConfig) -> tuple[str, list[
         attrs = sorted(rows["attribute"].unique())
         uri = plots.to_data_uri(plots.group_figure(rows, task_gaps), cfg.figure_format, cfg.dpi)
         first = rows.iloc[0]
-        html.append(_figure("groups", {"task": str(task), "attributes": " ".join(attrs)}, f"subgroup bars: {task}", uri,
+        html.append(_figure("groups", {"task": str(task), "attributes": " ".join(attrs)},
+                            f"subgroup bars: {task}", uri,
                             f"{task}: {first['metric']} per subgroup, bootstrap 95 % CI ({_budget(rows)})"))
         for attr in attrs:
             cells, warnings = axes.group_cells(groups, gaps, task, attr)
             title = f"{task}: {first['metric']} {_arrow(str(first['direction']))} by {attr} ({_budget(rows)})"
             tables_html.append(cells_table(cells, None, list(cells.columns), "groups", title))
             tables_html += [f"<p class='warn'>⚠ {escape(w)}</p>" for w in warnings]
-            md += [f"### {title}", "", markdown_table(cells, _no_best(cells), list(cells.columns), "group"), ""]
+            md += [f"### {title}", "", markdown_table(cells, _no_best(cells), list(cells.columns), "group"),
+                   ""]
             md += [f"- ⚠ {w}" for w in warnings] + ([""] if warnings else [])
     html.append("</div>")
     html += tables_html
@@ -149,7 +157,8 @@ def groups_section(records: pd.DataFrame, cfg: ReportConfig) -> tuple[str, list[
 
 
 def build_sections(records: pd.DataFrame, paths: Sequence[Path], cfg: ReportConfig) -> tuple[str, list[str]]:
-    """The robustness and subgroup sections of all records: (HTML, Markdown lines); empty without those axes."""
+    """The robustness and subgroup sections of all records: (HTML, Markdown lines); empty without those
+    axes."""
     r_html, r_md = robustness_section(records, paths, cfg)
     g_html, g_md = groups_section(records, cfg)
     return r_html + g_html, r_md + g_md

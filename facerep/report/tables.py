@@ -22,8 +22,9 @@ VARIANT_COLUMNS = {"train_corruptions": "train", "train_skew": "skew"}
 
 
 def label_variants(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with ``backbone`` suffixed by the training variant of each row (see :data:`VARIANT_COLUMNS`), so that
-    runs of one backbone trained differently are never averaged together. Unchanged without those columns."""
+    """``df`` with ``backbone`` suffixed by the training variant of each row (see :data:`VARIANT_COLUMNS`), so
+    that runs of one backbone trained differently are never averaged together. Unchanged without those
+    columns."""
     out = df
     for col, label in VARIANT_COLUMNS.items():
         if col not in df.columns:
@@ -68,7 +69,8 @@ def _trivial_as_backbone(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _x_axis(df: pd.DataFrame) -> pd.DataFrame:
-    """Adds ``x_kind`` ("fraction" or "shots") and ``x``: label fraction, or shots when a task has no fractions."""
+    """Adds ``x_kind`` ("fraction" or "shots") and ``x``: label fraction, or shots when a task has no
+    fractions."""
     df = df.copy()
     frac = pd.to_numeric(df["fraction"], errors="coerce")
     shots = pd.to_numeric(df["shots"], errors="coerce")
@@ -155,7 +157,8 @@ def score_table(agg: pd.DataFrame, mode: str, x_kind: str, x: float, digits: int
     all marked; the trivial baseline is never best). ``below_trivial``: a backbone whose mean, shown with
     ``digits`` decimals, is not better than the task's trivial baseline (a head that learnt nothing the
     baseline does not know)."""
-    sel = agg[(agg["mode"] == mode) & (agg["x_kind"] == x_kind) & np.isclose(agg["x"].astype(float), x)].copy()
+    sel = agg[(agg["mode"] == mode) & (agg["x_kind"] == x_kind)
+              & np.isclose(agg["x"].astype(float), x)].copy()
     sel["best"] = False
     sel["below_trivial"] = False
     for idx in sel.groupby("task").groups.values():

@@ -59,7 +59,8 @@ def custom_cells(block: Any, path: Path) -> list[Cell]:
     out = []
     for point in expand_grid(strip_lines(block.get("grid") or {})):
         config = kind.resolve({**fixed, **point})
-        out.append(Cell(cell_id(str(block["kind"]), config), str(block["kind"]), config, kind.label(config), (), line))
+        out.append(Cell(cell_id(str(block["kind"]), config), str(block["kind"]), config, kind.label(config),
+                        (), line))
     return out
 
 
@@ -95,7 +96,8 @@ def run_cell(cell: Cell, root: str | Path) -> str:
     df = to_frame(df.to_dict("records")) if len(df) else to_frame([])
     df["cell"] = cell.id
     write_records(df, d)
-    marker = {"id": cell.id, "label": cell.label, "seconds": round(time.time() - t0, 3), "finished": time.time()}
+    marker = {"id": cell.id, "label": cell.label, "seconds": round(time.time() - t0, 3),
+              "finished": time.time()}
     atomic_write_text(d / DONE, json.dumps(marker))
     return "done"
 

@@ -53,4 +53,5 @@ def check_name(name: str, valid: list[str], kind: str, path: Path, line: int | N
     if name not in valid:
         close = difflib.get_close_matches(name, valid, n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise UnknownNameError(f"{where(path, line)}: unknown {kind} {name!r}.{hint} Valid: {', '.join(valid)}")
+        raise UnknownNameError(f"{where(path, line)}: unknown {kind} {name!r}.{hint} Valid: "
+                               f"{', '.join(valid)}")

@@ -29,8 +29,10 @@ def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_cmd(
         spec: Path = typer.Argument(..., help="sweep spec (YAML): pretrain:, evaluate:, cells:"),
-        out: Path | None = typer.Option(None, "--out", "-o", help="output dir (cells/<id>/ + merged records.csv)"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="validate, print the cells and their count; run nothing"),
+        out: Path | None = typer.Option(None, "--out", "-o",
+                                        help="output dir (cells/<id>/ + merged records.csv)"),
+        dry_run: bool = typer.Option(False, "--dry-run",
+                                     help="validate, print the cells and their count; run nothing"),
         executor: str | None = typer.Option(None, help="local | pool | slurm"),
         workers: int | None = typer.Option(None, help="pool processes / concurrent slurm jobs"),
         config: Path | None = typer.Option(None, "--config", help="SweepConfig YAML"),
@@ -43,7 +45,8 @@ def register(app: typer.Typer) -> None:
         plan = load_spec(spec)
         if dry_run:
             print_plan(plan.cells, out)
-            kinds = {k: sum(c.kind == k for c in plan.cells) for k in dict.fromkeys(c.kind for c in plan.cells)}
+            kinds = {k: sum(c.kind == k for c in plan.cells)
+                     for k in dict.fromkeys(c.kind for c in plan.cells)}
             detail = ", ".join(f"{n} {k}" for k, n in kinds.items())
             console.print(f"{len(plan.cells)} cells ({detail}); spec {spec} is valid")
             return

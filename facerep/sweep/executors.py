@@ -76,11 +76,12 @@ def run_pool(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> int
     ctx = multiprocessing.get_context("spawn")  # no forked torch/thread state in workers
     with ProcessPoolExecutor(max_workers=max(1, cfg.workers), mp_context=ctx) as pool:
         threads = max(1, (os.cpu_count() or 1) // max(1, cfg.workers))
-        futures = {pool.submit(run_cell_entry, c.to_dict(), str(root), imports, None, threads): c for c in cells}
+        futures = {pool.submit(run_cell_entry, c.to_dict(), str(root), imports, None, threads): c
+                   for c in cells}
         for fut in as_completed(futures):
             try:
                 fut.result()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 failures.append((futures[fut], e))
                 if not cfg.keep_going:
                     pool.shutdown(cancel_futures=True)
@@ -98,7 +99,8 @@ def run_slurm(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> in
         raise ConfigError("the slurm executor needs submitit: pip install 'facerep[slurm]'") from None
     executor = submitit.AutoExecutor(folder=str(root / cfg.slurm_folder), cluster=cfg.slurm_cluster or None)
     params: dict[str, Any] = {"name": "facerep-sweep", "timeout_min": cfg.slurm_timeout_min,
-                              "cpus_per_task": cfg.slurm_cpus_per_task, "gpus_per_node": cfg.slurm_gpus_per_node,
+                              "cpus_per_task": cfg.slurm_cpus_per_task,
+                              "gpus_per_node": cfg.slurm_gpus_per_node,
                               "mem_gb": cfg.slurm_mem_gb, "slurm_array_parallelism": max(1, cfg.workers)}
     if cfg.slurm_partition:
         params["slurm_partition"] = cfg.slurm_partition
@@ -112,7 +114,7 @@ def run_slurm(cells: list[Cell], root: Path, cfg: Any, imports: list[str]) -> in
     for cell, job in zip(cells, jobs):
         try:
             job.result()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             failures.append((cell, e))
         update_stage(advance=1)
     _raise_failures(failures)

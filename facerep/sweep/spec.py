@@ -77,7 +77,8 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
         raw = yaml.load(path.read_text(), Loader=_LineLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise DataError(f"not valid YAML: {getattr(e, 'problem', e)}", str(path), mark.line + 1 if mark else None) from None
+        raise DataError(f"not valid YAML: {getattr(e, 'problem', e)}", str(path),
+                        mark.line + 1 if mark else None) from None
     if not isinstance(raw, dict):
         raise DataError("a sweep spec must be a mapping (pretrain:, evaluate:, cells:)", str(path), 1)
     check_keys(raw, TOP_KEYS, "the spec", path)

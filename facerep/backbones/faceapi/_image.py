@@ -20,7 +20,7 @@ def pad_to_square(image: np.ndarray, centre: bool) -> tuple[np.ndarray, tuple[in
     diff = abs(h - w)
     before = diff - math.floor(diff * 0.5 + 0.5) if centre else 0
     side = max(h, w)
-    out = np.zeros((side, side) + image.shape[2:], dtype=image.dtype)
+    out = np.zeros((side, side, *image.shape[2:]), dtype=image.dtype)
     top, left = (before, 0) if h < w else (0, before)
     out[top:top + h, left:left + w] = image
     return out, (top, left)

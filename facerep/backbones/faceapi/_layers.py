@@ -128,8 +128,9 @@ def tf_params(module: nn.Module) -> list[tuple[str, nn.Parameter, str]]:
     """Every (TF.js name, parameter, layout) of the TF layers inside ``module``, in module order."""
     out = []
     for m in module.modules():
-        if hasattr(m, "tf_params"):
-            out.extend(m.tf_params())
+        params = getattr(m, "tf_params", None)  # a TF layer's method (m.tf_params types as Tensor | Module)
+        if params is not None:
+            out.extend(params())
     return out
 
 

@@ -61,7 +61,7 @@ class FaceApiBackbone(Backbone):
                               f"{image_size} (face-api feeds it {self.native_size} px)")
         self.arch = f"faceapi:{self.network}"
         self.pretrained_cfg = PretrainedCfg(
-            mean=tuple(m / 255.0 for m in MEAN_RGB), std=(1.0, 1.0, 1.0),
+            mean=(MEAN_RGB[0] / 255.0, MEAN_RGB[1] / 255.0, MEAN_RGB[2] / 255.0), std=(1.0, 1.0, 1.0),
             input_size=image_size or self.native_size, crop="face-box", margin=0.0,
             extra={"faceapi": self.network, "weights": f"{PACKAGE}@{VERSION} model/{self.manifest}",
                    "native_size": self.native_size, "crop_note": CROP_NOTE, "licence": "MIT"})

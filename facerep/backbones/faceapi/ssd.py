@@ -104,7 +104,7 @@ class SsdMobilenetV1(nn.Module):
         input) and face scores [B, 5118]."""
         out = self.conv0(x).clamp(0, 6)
         for i, pair in enumerate(self.pairs, start=1):
-            out = pair[1](pair[0](out)).clamp(0, 6)
+            out = pair(out).clamp(0, 6)  # depthwise, then pointwise
             if i == 11:
                 conv11 = out
         feats = [conv11, out]

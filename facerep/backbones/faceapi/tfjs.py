@@ -27,8 +27,10 @@ import numpy as np
 
 from ...errors import DataError
 
-DTYPES = {"float32": np.dtype("<f4"), "int32": np.dtype("<i4"), "bool": np.dtype("u1")}
-QUANT_DTYPES = {"uint8": np.dtype("u1"), "uint16": np.dtype("<u2"), "float16": np.dtype("<f2")}
+DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "int32": np.dtype("<i4"),
+                                    "bool": np.dtype("u1")}
+QUANT_DTYPES: dict[str, np.dtype[Any]] = {"uint8": np.dtype("u1"), "uint16": np.dtype("<u2"),
+                                          "float16": np.dtype("<f2")}
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class WeightSpec:
     shards: tuple[Path, ...]
 
     @property
-    def stored_dtype(self) -> np.dtype:
+    def stored_dtype(self) -> np.dtype[Any]:
         """The numpy dtype of the stored elements."""
         return QUANT_DTYPES[self.quantization["dtype"]] if self.quantization else DTYPES[self.dtype]
 

@@ -135,8 +135,10 @@ def _unpack(tarball: Path, dest: Path) -> None:
     try:
         with tarfile.open(tarball, "r:gz") as tar:
             members = [m for m in tar.getmembers() if m.name in wanted and m.isfile()]
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # names are whitelisted
-            tar.extractall(dest, members=members, **safe)
+            if hasattr(tarfile, "data_filter"):  # names are whitelisted; the filter where Python has it
+                tar.extractall(dest, members=members, filter="data")
+            else:
+                tar.extractall(dest, members=members)
     except (tarfile.TarError, OSError, EOFError) as e:
         raise DataError(f"cannot unpack the tarball ({e})", str(tarball)) from None
 

@@ -39,7 +39,7 @@ class HaarDetector:
     name = "haar"
 
     def __init__(self, min_face: int = 20) -> None:
-        root = cv2.data.haarcascades
+        root = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2's stubs leave out cv2.data
         self.faces = cv2.CascadeClassifier(root + "haarcascade_frontalface_default.xml")
         self.eyes = cv2.CascadeClassifier(root + "haarcascade_eye.xml")
         self.min_face = min_face
@@ -47,7 +47,8 @@ class HaarDetector:
     def _eyes(self, grey: np.ndarray, box: np.ndarray) -> np.ndarray | None:
         x0, y0, x1, y1 = box.astype(int)
         roi = grey[y0:y0 + (y1 - y0) // 2 + 1, x0:x1]
-        found = self.eyes.detectMultiScale(roi, scaleFactor=1.1, minNeighbors=3, minSize=(max(4, (x1 - x0) // 10),) * 2)
+        found = self.eyes.detectMultiScale(roi, scaleFactor=1.1, minNeighbors=3,
+                                           minSize=(max(4, (x1 - x0) // 10),) * 2)
         if len(found) < 2:
             return None
         found = sorted(found, key=lambda r: -r[2] * r[3])[:2]
@@ -61,7 +62,8 @@ class HaarDetector:
         """image: [H, W, 3] uint8 RGB -> faces (landmarks from the eye cascade or the box), largest first."""
         grey = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
         rects, _, weights = self.faces.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
-                                                          minSize=(self.min_face, self.min_face), outputRejectLevels=True)
+                                                          minSize=(self.min_face, self.min_face),
+                                                          outputRejectLevels=True)
         dets = []
         for (x, y, w, h), wt in zip(rects, np.asarray(weights).reshape(-1)):
             box = np.array([x, y, x + w, y + h], np.float32)
@@ -70,10 +72,12 @@ class HaarDetector:
                 lm, src = eyes_landmarks(eyes), "eye-cascade"
             else:
                 lm, src = box_landmarks(box), "box-estimate"
-            dets.append(Detection(box=box, score=float(1.0 / (1.0 + np.exp(-float(wt)))), landmarks=lm, landmarks_source=src))
+            dets.append(Detection(box=box, score=float(1.0 / (1.0 + np.exp(-float(wt)))), landmarks=lm,
+                                  landmarks_source=src))
         return sort_largest_first(dets)
 
 
-@register_detector("haar", description="OpenCV Haar cascade; 5 landmarks from the eye cascade or estimated from the box")
+@register_detector("haar", description="OpenCV Haar cascade; 5 landmarks from the eye cascade or "
+                                       "estimated from the box")
 def create_haar() -> HaarDetector:
     return HaarDetector()

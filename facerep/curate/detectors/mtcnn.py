@@ -19,7 +19,8 @@ class MtcnnDetector:
             from facenet_pytorch import MTCNN  # deferred: optional (installed with --no-deps, see install.sh)
         except ImportError as e:
             raise ConfigError(f"detector 'mtcnn' needs facenet-pytorch ({e}); "
-                              "pip install --no-deps facenet-pytorch requests, or use --detector haar") from None
+                              "pip install --no-deps facenet-pytorch requests, "
+                              "or use --detector haar") from None
         self.model = MTCNN(keep_all=True, min_face_size=min_face, thresholds=list(thresholds), device="cpu")
 
     def detect(self, image: np.ndarray) -> list[Detection]:
@@ -32,6 +33,7 @@ class MtcnnDetector:
         return sort_largest_first(dets)
 
 
-@register_detector("mtcnn", description="MTCNN (facenet-pytorch, shipped weights): boxes + 5 detected landmarks")
+@register_detector("mtcnn",
+                   description="MTCNN (facenet-pytorch, shipped weights): boxes + 5 detected landmarks")
 def create_mtcnn() -> MtcnnDetector:
     return MtcnnDetector()

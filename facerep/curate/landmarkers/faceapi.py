@@ -33,7 +33,7 @@ class FaceApiLandmarker:
             cut = image[iy:iy + max(ih, 1), ix:ix + max(iw, 1)]
             cuts.append(cut if cut.size else np.zeros((1, 1, 3), np.uint8))
             corners.append((ix, iy))
-        pts = self.api.landmarks(cuts, tiny=self.tiny) if cuts else []
+        pts = self.api.landmarks(cuts, tiny=self.tiny) if cuts else np.zeros((0, 68, 2), np.float32)
         return [p + np.array(c, np.float32) for p, c in zip(pts, corners)]
 
 

@@ -22,12 +22,13 @@ from ...errors import ConfigError, DataError
 from ...io import read_image
 from ..sample import DatasetInfo, FaceSample
 
-IMAGE_EXTS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".pgm", ".ppm", ".pbm", ".tif", ".tiff",
-                               ".webp")
+IMAGE_EXTS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".pgm", ".ppm", ".pbm", ".tif",
+                               ".tiff", ".webp")
 
 
 def parse_options(path: str, fmt: str, allowed: Iterable[str] = ()) -> tuple[str, dict[str, str]]:
-    """``"/data/x?classes=lapa11"`` -> ``("/data/x", {"classes": "lapa11"})``; unknown keys raise ConfigError."""
+    """``"/data/x?classes=lapa11"`` -> ``("/data/x", {"classes": "lapa11"})``; unknown keys raise
+    ConfigError."""
     base, sep, query = path.partition("?")
     opts: dict[str, str] = {}
     if sep:
@@ -44,28 +45,32 @@ def parse_options(path: str, fmt: str, allowed: Iterable[str] = ()) -> tuple[str
     return base, opts
 
 
-NAME_ID_OPTIONS: tuple[str, ...] = ("subject", "video")  # path options: a regex giving the id from a file's path
+# path options: a regex giving the id from a file's path
+NAME_ID_OPTIONS: tuple[str, ...] = ("subject", "video")
 
 
 def ids_from_names(items: Sequence[Item], root: Path, opts: dict[str, str], fmt: str) -> None:
     r"""Set each item's ``subject`` / ``video`` label from its image path by the regexes of the path options
-    ``subject=REGEX`` / ``video=REGEX`` (searched in the path relative to ``root``, '/'-separated; the first group,
-    else the whole match, is the id). E.g. ``imagefolder:/data/CK+48?label=expression&subject=(S\d+)_`` reads S010
-    from ``anger/S010_004_00000017.png``, and ``video=(S\d+_\d+)_`` the sequence S010_004. Frames of one subject
-    or sequence then never straddle train and test. A path the regex does not match is a DataError naming it."""
+    ``subject=REGEX`` / ``video=REGEX`` (searched in the path relative to ``root``, '/'-separated; the first
+    group, else the whole match, is the id). E.g. ``imagefolder:/data/CK+48?label=expression&subject=(S\d+)_``
+    reads S010 from ``anger/S010_004_00000017.png``, and ``video=(S\d+_\d+)_`` the sequence S010_004. Frames
+    of one subject or sequence then never straddle train and test. A path the regex does not match is a
+    DataError naming it."""
     for kind in NAME_ID_OPTIONS:
         if kind not in opts:
             continue
         try:
             pattern = re.compile(opts[kind])
         except re.error as e:
-            raise ConfigError(f"{fmt}: {kind}={opts[kind]!r} is not a valid regular expression ({e})") from None
+            raise ConfigError(
+                f"{fmt}: {kind}={opts[kind]!r} is not a valid regular expression ({e})") from None
         for it in items:
-            rel = Path(it.image).relative_to(root).as_posix() if Path(it.image).is_relative_to(root) else it.image
+            path = Path(it.image)
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else it.image
             m = pattern.search(rel)
             if m is None:
-                raise DataError(f"{fmt}: the path {rel!r} does not match {kind}={opts[kind]!r}, so its {kind} id is "
-                                "unknown", it.image)
+                raise DataError(f"{fmt}: the path {rel!r} does not match {kind}={opts[kind]!r}, so its "
+                                f"{kind} id is unknown", it.image)
             it.labels[kind] = m.group(1) if pattern.groups else m.group(0)
 
 
@@ -174,8 +179,9 @@ def read_csv(path: str | Path, required: Sequence[str]) -> tuple[list[str], list
 
 
 def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.ndarray:
-    """Resize ``image`` (H×W[×C]) to ``size_hw`` (bilinear) when the sizes differ by one integer factor in both
-    axes (CelebAMask-HQ: 1024² images, 512² masks); equal sizes pass; any other mismatch is a DataError."""
+    """Resize ``image`` (H×W[×C]) to ``size_hw`` (bilinear) when the sizes differ by one integer factor in
+    both axes (CelebAMask-HQ: 1024² images, 512² masks); equal sizes pass; any other mismatch is a
+    DataError."""
     from PIL import Image
 
     (h, w), (mh, mw) = image.shape[:2], size_hw
@@ -184,7 +190,7 @@ def fit_image(image: np.ndarray, size_hw: tuple[int, int], where: str) -> np.nda
     if h % mh or w % mw or h // mh != w // mw:
         raise DataError(f"image is {w}×{h} but its masks are {mw}×{mh} (W×H); expected equal sizes or one "
                         "integer scale factor", where)
-    return np.asarray(Image.fromarray(image).resize((mw, mh), Image.BILINEAR))
+    return np.asarray(Image.fromarray(image).resize((mw, mh), Image.Resampling.BILINEAR))
 
 
 def read_label_png(path: str | Path, image_shape: tuple[int, ...] | None, n_classes: int | None,
@@ -201,7 +207,8 @@ def read_label_png(path: str | Path, image_shape: tuple[int, ...] | None, n_clas
             if im.mode in ("RGB", "RGBA"):
                 arr = np.asarray(im)[..., :3]
                 if not (arr == arr[..., :1]).all():
-                    raise DataError("label image is colour RGB; expected class ids (grey or palette PNG)", str(p))
+                    raise DataError("label image is colour RGB; expected class ids (grey or palette PNG)",
+                                    str(p))
                 arr = arr[..., 0]
             elif im.mode in ("P", "L", "I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im)
@@ -216,8 +223,8 @@ def read_label_png(path: str | Path, image_shape: tuple[int, ...] | None, n_clas
         bad = (arr >= n_classes) & (arr != ignore)
         if bad.any():
             y, x = np.argwhere(bad)[0]
-            raise DataError(f"pixel (x={x}, y={y}) has class id {int(arr[y, x])}, outside the {n_classes} declared "
-                            f"classes 0..{n_classes - 1} ({ignore} = ignore)", str(p))
+            raise DataError(f"pixel (x={x}, y={y}) has class id {int(arr[y, x])}, outside the {n_classes} "
+                            f"declared classes 0..{n_classes - 1} ({ignore} = ignore)", str(p))
     return arr.astype(np.uint8)
 
 
@@ -332,7 +339,8 @@ class FormatBase:
 
     def splits_at(self, path: str) -> tuple[str, ...]:
         """The official splits that the dataset at ``path`` actually has (a flat 300W folder has none), so
-        that callers can fall back to seeded splits. Opens each split; a split that fails to open is absent."""
+        that callers can fall back to seeded splits. Opens each split; a split that fails to open is
+        absent."""
         found = []
         for s in self.splits:
             try:

@@ -1,11 +1,12 @@
 """Reading MATLAB v5-v7.2 ``.mat`` files safely (COFW, AFLW2000-3D).
 
-scipy's reader trusts the data-type codes and byte counts in a file: a corrupted code (one flipped byte) can crash
-the interpreter (SIGSEGV inside ``scipy.io.matlab._mio5_utils``) instead of raising. :func:`read_matlab` therefore
-walks the element tree first (every tag, nested matrices and compressed elements included) and refuses, with a
-DataError naming the file and byte offset, any element whose type code is not one the MAT-file format defines or
-whose byte count runs past its container. Only then is the file handed to :func:`scipy.io.loadmat`; anything scipy
-still raises becomes a DataError. MATLAB v4 files (never used by these datasets) are refused.
+scipy's reader trusts the data-type codes and byte counts in a file: a corrupted code (one flipped byte) can
+crash the interpreter (SIGSEGV inside ``scipy.io.matlab._mio5_utils``) instead of raising. :func:`read_matlab`
+therefore walks the element tree first (every tag, nested matrices and compressed elements included) and
+refuses, with a DataError naming the file and byte offset, any element whose type code is not one the MAT-file
+format defines or whose byte count runs past its container. Only then is the file handed to
+:func:`scipy.io.loadmat`; anything scipy still raises becomes a DataError. MATLAB v4 files (never used by
+these datasets) are refused.
 """
 from __future__ import annotations
 
@@ -23,26 +24,31 @@ MAX_DEPTH = 32
 
 
 ITEMSIZE = {1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4}
-# array classes accepted: cell 1, struct 2, char 4, sparse 5, numeric 6..15 (objects, functions, opaque: refused)
+# array classes accepted: cell 1, struct 2, char 4, sparse 5, numeric 6..15 (objects, functions, opaque:
+# refused)
 CELL, STRUCT, CHAR, SPARSE = 1, 2, 4, 5
 CLASSES = frozenset({CELL, STRUCT, CHAR, SPARSE, *range(6, 16)})
-Element = tuple[int, int, int]  # (offset of the tag, data type, byte count); data starts at offset + 8 (or + 4)
+# (offset of the tag, data type, byte count); data starts at offset + 8 (or + 4)
+Element = tuple[int, int, int]
 
 
 def elements(data: bytes | memoryview, start: int, end: int, endian: str, path: str) -> list[Element]:
-    """The elements in ``data[start:end]``; DataError at the first tag with an undefined type or a size past the end."""
+    """The elements in ``data[start:end]``; DataError at the first tag with an undefined type or a size past
+    the end."""
     out, pos = [], start
     while pos < end:
         if end - pos < 8:
             raise DataError(f"MATLAB element tag at byte {pos} is cut short", path)
         word, size = struct.unpack_from(endian + "II", data, pos)
-        small = word >> 16 != 0  # small data element: type and size packed in the first word, data in the second
+        # small data element: type and size packed in the first word, data in the second
+        small = word >> 16 != 0
         kind, size = (word & 0xFFFF, word >> 16) if small else (word, size)
         if kind not in DATA_TYPES or (small and (size > 4 or kind in (MI_MATRIX, MI_COMPRESSED))):
-            raise DataError(f"MATLAB element at byte {pos} has data type {kind} (size {size}), which the format does "
-                            "not allow there", path)
+            raise DataError(f"MATLAB element at byte {pos} has data type {kind} (size {size}), which the "
+                            "format does not allow there", path)
         if not small and pos + 8 + size > end:
-            raise DataError(f"MATLAB element at byte {pos} claims {size} bytes, past the end of its container", path)
+            raise DataError(
+                f"MATLAB element at byte {pos} claims {size} bytes, past the end of its container", path)
         out.append((pos, kind, size))
         pos += 8 if small else 8 + size + (-size % 8 if kind != MI_COMPRESSED else 0)
     return out
@@ -56,8 +62,9 @@ def _data_at(data: bytes | memoryview, el: Element, endian: str) -> bytes:
 
 
 def check_matrix(data: bytes | memoryview, parts: list[Element], endian: str, path: str, where: int) -> int:
-    """Check the sub-elements of one miMATRIX (flags, dims, name, then the parts its class needs); returns how many
-    leading sub-elements are not nested matrices (the rest are cells / struct fields, checked by the caller)."""
+    """Check the sub-elements of one miMATRIX (flags, dims, name, then the parts its class needs); returns how
+    many leading sub-elements are not nested matrices (the rest are cells / struct fields, checked by the
+    caller)."""
     def bad(msg: str) -> DataError:
         return DataError(f"MATLAB array at byte {where}: {msg}", path)
 
@@ -92,7 +99,8 @@ def check_matrix(data: bytes | memoryview, parts: list[Element], endian: str, pa
     return len(parts)
 
 
-def check_elements(data: bytes | memoryview, start: int, end: int, endian: str, path: str, depth: int = 0) -> None:
+def check_elements(data: bytes | memoryview, start: int, end: int, endian: str, path: str,
+                   depth: int = 0) -> None:
     """Walk the element tree in ``data[start:end]`` (module doc); DataError at the first invalid element."""
     if depth > MAX_DEPTH:
         raise DataError(f"MATLAB file nests elements more than {MAX_DEPTH} deep", path)
@@ -108,14 +116,18 @@ def check_elements(data: bytes | memoryview, start: int, end: int, endian: str, 
             try:
                 inner = zlib.decompress(bytes(data[pos + 8:pos + 8 + size]))
             except zlib.error as e:
-                raise DataError(f"MATLAB compressed element at byte {pos} does not decompress ({e})", path) from None
-            check_elements(inner, 0, len(inner), endian, f"{path} (compressed element at byte {pos})", depth + 1)
+                raise DataError(f"MATLAB compressed element at byte {pos} does not decompress ({e})",
+                                path) from None
+            check_elements(inner, 0, len(inner), endian, f"{path} (compressed element at byte {pos})",
+                           depth + 1)
         elif depth == 0:
-            raise DataError(f"MATLAB top-level element at byte {pos} has type {kind}; expected a matrix", path)
+            raise DataError(f"MATLAB top-level element at byte {pos} has type {kind}; expected a matrix",
+                            path)
 
 
 def read_matlab(path: str | Path) -> dict[str, Any]:
-    """The variables of a MATLAB v5-v7.2 ``.mat`` file, checked as the module doc says; bad files raise DataError."""
+    """The variables of a MATLAB v5-v7.2 ``.mat`` file, checked as the module doc says; bad files raise
+    DataError."""
     from scipy.io import loadmat  # deferred: scipy; loading the format registry imports this module
 
     p = Path(path)
@@ -131,5 +143,5 @@ def read_matlab(path: str | Path) -> dict[str, Any]:
     check_elements(memoryview(raw), 128, len(raw), endian, str(p))
     try:
         return loadmat(p)
-    except Exception as e:  # noqa: BLE001 - scipy raises many types (MatReadError, ValueError, zlib.error, …)
+    except Exception as e:
         raise DataError(f"cannot read MATLAB file ({type(e).__name__}: {str(e)[:200]})", str(p)) from None

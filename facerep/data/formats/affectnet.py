@@ -51,16 +51,18 @@ def read_affectnet_csv(path: Path, images: Path, skipped: Counter) -> list[Item]
         labels = {"expression": code, "box": (x, y, x + w, y + h)}
         va = parse_floats([row["valence"], row["arousal"]], path, n, what="valence/arousal")
         if not ((va >= -1) & (va <= 1)).all():
-            raise DataError(f"valence/arousal {va[0]:g}, {va[1]:g}; expected values in [-1, 1] for a face", str(path), n)
+            raise DataError(f"valence/arousal {va[0]:g}, {va[1]:g}; expected values in [-1, 1] for a face",
+                            str(path), n)
         labels["valence"], labels["arousal"] = float(va[0]), float(va[1])
         if lm:
-            labels["landmarks2d"] = parse_floats(lm.split(";"), path, n, 136, "facial_landmarks values").reshape(
-                68, 2).astype("float32")
+            values = parse_floats(lm.split(";"), path, n, 136, "facial_landmarks values")
+            labels["landmarks2d"] = values.reshape(68, 2).astype("float32")
         items.append(Item(str(images / row["subDirectory_filePath"]), labels, source=(str(path), n)))
     return items
 
 
-@register_format("affectnet", description="AffectNet training.csv/validation.csv (8 expressions, valence, arousal)")
+@register_format("affectnet",
+                 description="AffectNet training.csv/validation.csv (8 expressions, valence, arousal)")
 class FormatAffectNet(FormatBase):
     provides = frozenset({"expression", "valence", "arousal", "landmarks2d"})
     splits = ("train", "val")

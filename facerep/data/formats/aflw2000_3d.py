@@ -37,19 +37,22 @@ def read_mat(mat: Path) -> dict[str, np.ndarray]:
     data = read_matlab(mat)
     for key in ("pt3d_68", "Pose_Para"):
         if key not in data:
-            raise DataError(f"variable {key!r} missing; expected pt3d_68 (3×68) and Pose_Para (1×7)", str(mat))
+            raise DataError(f"variable {key!r} missing; expected pt3d_68 (3×68) and Pose_Para (1×7)",
+                            str(mat))
     pts = float_array(data["pt3d_68"], mat, "pt3d_68")
     pose = float_array(data["Pose_Para"], mat, "Pose_Para").reshape(-1)
     if pts.shape != (3, 68):
         raise DataError(f"pt3d_68 has shape {pts.shape}; expected 3×68", str(mat))
     if pose.size != 7:
-        raise DataError(f"Pose_Para has {pose.size} values; expected 7 (pitch yaw roll tx ty tz scale)", str(mat))
+        raise DataError(f"Pose_Para has {pose.size} values; expected 7 (pitch yaw roll tx ty tz scale)",
+                        str(mat))
     lm3 = np.stack([pts[0] - 1.0, pts[1] - 1.0, -pts[2]], axis=1).astype(np.float32)
     return {"landmarks3d": lm3, "landmarks2d": lm3[:, :2].copy(),
             "pose": np.degrees([pose[1], pose[0], pose[2]]).astype(np.float32)}
 
 
-@register_format("aflw2000-3d", description="AFLW2000-3D: per-image .mat (pt3d_68, Pose_Para) -> 3D/2D landmarks, pose")
+@register_format("aflw2000-3d",
+                 description="AFLW2000-3D: per-image .mat (pt3d_68, Pose_Para) -> 3D/2D landmarks, pose")
 class FormatAFLW2000(FormatBase):
     provides = frozenset({"landmarks2d", "landmarks3d", "pose"})
     splits = ()

@@ -49,7 +49,8 @@ def read_occ_csv(path: Path) -> dict[int, np.ndarray]:
     for n, line in enumerate(lines[1:], 2):
         if not line.strip():
             continue
-        row = parse_floats(line.split(","), path, n, expected=len(header), what="fields (frame, AU occurrences)")
+        row = parse_floats(line.split(","), path, n, expected=len(header),
+                           what="fields (frame, AU occurrences)")
         occ = row[cols]
         bad = ~np.isin(occ, (0, 1, 9))
         if bad.any():
@@ -61,7 +62,8 @@ def read_occ_csv(path: Path) -> dict[int, np.ndarray]:
     return out
 
 
-@register_format("bp4d", description="BP4D (FERA 2015): AUCoding/AU_OCC/<subject>_<task>.csv + 2DFrames; 9 -> NaN")
+@register_format("bp4d",
+                 description="BP4D (FERA 2015): AUCoding/AU_OCC/<subject>_<task>.csv + 2DFrames; 9 -> NaN")
 class FormatBP4D(FormatBase):
     provides = frozenset({"au"})
     splits = ()
@@ -84,10 +86,11 @@ class FormatBP4D(FormatBase):
                 if img is None:
                     n_missing += 1
                     continue
-                items.append(Item(str(img), {"au": au, "subject": subject, "video": csv_path.stem, "frame": frame}))
+                items.append(Item(str(img),
+                                  {"au": au, "subject": subject, "video": csv_path.stem, "frame": frame}))
             missing[csv_path.stem] = n_missing
         if not items:
-            raise DataError("bp4d: no labelled frame has an image (expected 2DFrames/<subject>/<task>/<frame>.jpg)",
-                            str(root))
+            raise DataError("bp4d: no labelled frame has an image "
+                            "(expected 2DFrames/<subject>/<task>/<frame>.jpg)", str(root))
         info = make_info("bp4d", self.provides, au_codes=BP4D_AUS, extra={"frames_without_image": missing})
         return LazyDataset(items, info)

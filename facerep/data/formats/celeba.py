@@ -40,7 +40,8 @@ def _find(root: Path, name: str) -> Path | None:
     return next((d / name for d in (root, root / "Anno", root / "Eval") if (d / name).is_file()), None)
 
 
-def read_counted_table(path: Path, n_values: int, what: str) -> tuple[list[str], dict[str, np.ndarray], dict[str, int]]:
+def read_counted_table(path: Path, n_values: int,
+                       what: str) -> tuple[list[str], dict[str, np.ndarray], dict[str, int]]:
     """A CelebA table: count line, header of names, then ``file v1 … vN`` rows."""
     lines = read_lines(path)
     if len(lines) < 2:
@@ -71,7 +72,8 @@ def read_pairs_file(path: Path, what: str) -> dict[str, str]:
     return out
 
 
-@register_format("celeba", description="CelebA: list_attr_celeba.txt (40 attributes), partition, 5 landmarks, identities")
+@register_format("celeba", description="CelebA: list_attr_celeba.txt (40 attributes), partition, "
+                                       "5 landmarks, identities")
 class FormatCelebA(FormatBase):
     provides = frozenset({"attributes", "identity", "landmarks2d"})
     splits = ("train", "val", "test")
@@ -86,7 +88,8 @@ class FormatCelebA(FormatBase):
             if not np.isin(v, (-1, 1)).all():
                 raise DataError(f"{f}: attribute values must be -1 or 1", str(attr), line_of[f])
         aligned = [d for d in (root / "Img" / "img_align_celeba", root / "img_align_celeba",
-                               root / "Img" / "img_align_celeba_png", root / "img_align_celeba_png") if d.is_dir()]
+                               root / "Img" / "img_align_celeba_png", root / "img_align_celeba_png")
+                   if d.is_dir()]
         wild = [d for d in (root / "Img" / "img_celeba", root / "img_celeba") if d.is_dir()]
         if not aligned and not wild:
             raise DataError("celeba: no image folder (expected Img/img_align_celeba/)", str(root))
@@ -102,7 +105,7 @@ class FormatCelebA(FormatBase):
             labels: dict = {"attributes": (v > 0).astype(np.float32)}
             if f in landmarks:
                 labels["landmarks2d"] = landmarks[f].reshape(5, 2).astype(np.float32)
-            if f in ids:
+            if id_file is not None and f in ids:
                 labels["identity"] = parse_int(ids[f], id_file, None, f"identity of {f}")
             s = SPLIT_CODES.get(parts.get(f, ""), None) if parts else "all"
             if s is None:
@@ -110,6 +113,7 @@ class FormatCelebA(FormatBase):
             by_split[s].append(Item(str(images / (f.rsplit(".", 1)[0] + ".png" if png else f)), labels,
                                     source=(str(attr), line_of[f])))
         items = select_split("celeba", split, by_split)
-        provides = {"attributes"} | ({"landmarks2d"} if landmarks else set()) | ({"identity"} if ids else set())
+        provides = ({"attributes"} | ({"landmarks2d"} if landmarks else set())
+                    | ({"identity"} if ids else set()))
         return LazyDataset(items, make_info("celeba", provides, landmark_scheme="5" if landmarks else None,
                                             attribute_names=tuple(names)))

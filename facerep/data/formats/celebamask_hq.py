@@ -54,7 +54,7 @@ def _read_binary(path: Path) -> np.ndarray:
 
 def merge_parts(parts: list[tuple[int, Path]]) -> np.ndarray:
     """(class id, part PNG) in official order -> H×W uint8 class map (later parts overwrite)."""
-    mask = None
+    mask: np.ndarray | None = None
     for cls, path in parts:
         part = _read_binary(path)
         if mask is None:
@@ -126,7 +126,8 @@ def read_splits(root: Path) -> dict[int, str] | None:
     return out
 
 
-@register_format("celebamask-hq", description="CelebAMask-HQ: per-part masks merged to 19 classes; CelebA splits")
+@register_format("celebamask-hq",
+                 description="CelebAMask-HQ: per-part masks merged to 19 classes; CelebA splits")
 class FormatCelebAMaskHQ(FormatBase):
     provides = frozenset({"mask"})
     splits = ("train", "val", "test")
@@ -134,7 +135,8 @@ class FormatCelebAMaskHQ(FormatBase):
     def open(self, path: str, split: str | None = None) -> LazyDataset:
         root = need_dir(path, "celebamask-hq")
         imgs = need_dir(root / "CelebA-HQ-img", "celebamask-hq", "CelebA-HQ-img folder")
-        parts = scan_parts(need_dir(root / "CelebAMask-HQ-mask-anno", "celebamask-hq", "mask annotation folder"))
+        parts = scan_parts(need_dir(root / "CelebAMask-HQ-mask-anno", "celebamask-hq",
+                                    "mask annotation folder"))
         split_of = read_splits(root)
         by_split: dict[str, list[Item]] = {"all": []} if split_of is None else {s: [] for s in self.splits}
         for p in sorted(imgs.iterdir(), key=lambda q: (len(q.stem), q.stem)):
@@ -144,7 +146,8 @@ class FormatCelebAMaskHQ(FormatBase):
             s = "all" if split_of is None else split_of.get(face)
             if s is None:
                 raise DataError(f"image id {face} is not in CelebA-HQ-to-CelebA-mapping.txt", str(p))
-            by_split[s].append(Item(str(p), {}, mask=str(face) if face in parts else None, extra=parts.get(face)))
+            by_split[s].append(Item(str(p), {}, mask=str(face) if face in parts else None,
+                                    extra=parts.get(face)))
         items = select_split("celebamask-hq", split, by_split)
         info = make_info("celebamask-hq", self.provides, mask_classes=CELEBAMASK19)
         return LazyDataset(items, info, load_image=load_image, load_mask=load_mask)

@@ -16,6 +16,7 @@ of every sequence that has an expression, labelled neutral. Expression ids follo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,13 +74,15 @@ def read_landmarks(path: Path) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-def sequence_items(root: Path, subject: str, seq: str, frames: list[Path], neutral: bool) -> tuple[list[Item], list]:
+def sequence_items(root: Path, subject: str, seq: str, frames: list[Path],
+                   neutral: bool) -> tuple[list[Item], list]:
     """Items of one sequence and the AU list of its peak (for the AU vocabulary)."""
     rel = Path(subject) / seq
     emo = _one_file(root / "Emotion" / rel, "*_emotion.txt")
     facs = _one_file(root / "FACS" / rel, "*_facs.txt")
     aus = read_facs(facs) if facs else []
-    chosen = [(frames[-1], {"expression": read_emotion(emo)} if emo else {})]
+    peak: dict[str, Any] = {"expression": read_emotion(emo)} if emo else {}
+    chosen = [(frames[-1], peak)]
     if neutral and emo and len(frames) > 1:
         chosen.append((frames[0], {"expression": 0}))
     items = []
@@ -92,7 +95,8 @@ def sequence_items(root: Path, subject: str, seq: str, frames: list[Path], neutr
     return items, aus
 
 
-@register_format("ckplus", description="CK+: cohn-kanade-images, Emotion, FACS, Landmarks; peak + neutral frames")
+@register_format("ckplus",
+                 description="CK+: cohn-kanade-images, Emotion, FACS, Landmarks; peak + neutral frames")
 class FormatCKPlus(FormatBase):
     provides = frozenset({"expression", "au", "landmarks2d"})
     splits = ()
@@ -109,11 +113,13 @@ class FormatCKPlus(FormatBase):
             for seq in sorted(p for p in subj.iterdir() if p.is_dir()):
                 frames = list_images(seq)
                 if frames:
-                    its, aus = sequence_items(root, subj.name, seq.name, frames, opts.get("neutral", "1") == "1")
+                    its, aus = sequence_items(root, subj.name, seq.name, frames,
+                                              opts.get("neutral", "1") == "1")
                     items += its
                     codes.update(aus)
         if not items:
-            raise DataError("ckplus: no image sequences under cohn-kanade-images/<subject>/<sequence>/", str(images))
+            raise DataError("ckplus: no image sequences under cohn-kanade-images/<subject>/<sequence>/",
+                            str(images))
         au_codes = tuple(sorted(codes))
         for it in items:
             if it.extra is not None:

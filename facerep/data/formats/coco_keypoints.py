@@ -8,8 +8,8 @@ labelled and visible. A ``v = 0`` point becomes NaN in ``landmarks2d`` and the d
 ``info.extra["unlabelled_points"] = True``: validation accepts such NaN points (and only those), crops
 use the labelled points, and the landmark metrics leave them out of every NME (a normaliser that needs
 an unlabelled eye corner is not reported). An annotation with no labelled point at all is a bad sample:
-validation rejects it with a DataError naming its image (skipped and counted under ``--skip-bad``). One annotation = one sample (the
-whole image, with ``box``).
+validation rejects it with a DataError naming its image (skipped and counted under ``--skip-bad``). One
+annotation = one sample (the whole image, with ``box``).
 
 PATH is either one JSON file, or a dataset folder in mmpose's layout (``annotations/*.json`` +
 ``images/``). In a folder each JSON file is a split named by its stem minus the prefix the stems
@@ -48,8 +48,8 @@ def read_coco(path: Path, images: Path) -> tuple[list[Item], int]:
     except json.JSONDecodeError as e:
         raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
     if not isinstance(data, dict):
-        raise DataError(f"top level is a JSON {type(data).__name__}; expected an object with COCO keys images, "
-                        "annotations, categories", str(path))
+        raise DataError(f"top level is a JSON {type(data).__name__}; expected an object with COCO keys "
+                        "images, annotations, categories", str(path))
     for key in ("images", "annotations"):
         if not isinstance(data.get(key), list):
             raise DataError(f"no {key!r} list; expected COCO keys images, annotations, categories", str(path))
@@ -87,7 +87,7 @@ def _split_names(files: list[Path]) -> list[str]:
     stems = [f.stem for f in files]
     if len(stems) == 1:
         return ["all"]
-    prefix = os.path.commonprefix(stems)
+    prefix = os.path.commonprefix(stems)  # noqa: RUF071 -- file stems, not paths: a character prefix is meant
     prefix = prefix[:prefix.rfind("_") + 1] if "_" in prefix else ""
     return [s[len(prefix):] or s for s in stems]
 
@@ -119,5 +119,6 @@ class FormatCocoKeypoints(FormatBase):
             if split is None or split == name:
                 by_split[name], k = read_coco(f, images)
         items = select_split("coco-keypoints", split, by_split)
-        return LazyDataset(items, make_info("coco-keypoints", self.provides, landmark_scheme=str(k) if k else None,
+        return LazyDataset(items,
+                           make_info("coco-keypoints", self.provides, landmark_scheme=str(k) if k else None,
                                             extra={"unlabelled_points": True}))

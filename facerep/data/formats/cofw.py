@@ -50,9 +50,10 @@ def _read_mat(mat: Path, split: str) -> tuple[np.ndarray, np.ndarray, Any]:
             with h5py.File(mat, "r") as f:
                 missing = [k for k in VARS[split] if k not in f or not isinstance(f[k], h5py.Dataset)]
                 if missing:
-                    raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}",
-                                    str(mat))
-                phis, boxes = float_array(f[phis_key][()], mat, phis_key), float_array(f[box_key][()], mat, box_key)
+                    raise DataError(f"variable(s) {', '.join(missing)} missing; "
+                                    f"expected {', '.join(VARS[split])}", str(mat))
+                phis = float_array(f[phis_key][()], mat, phis_key)
+                boxes = float_array(f[box_key][()], mat, box_key)
                 n_images = f[ims].size
         except DataError:
             raise
@@ -64,14 +65,15 @@ def _read_mat(mat: Path, split: str) -> tuple[np.ndarray, np.ndarray, Any]:
         data = read_matlab(mat)
         missing = [k for k in VARS[split] if k not in data]
         if missing:
-            raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}", str(mat))
+            raise DataError(f"variable(s) {', '.join(missing)} missing; expected {', '.join(VARS[split])}",
+                            str(mat))
         phis, boxes = float_array(data[phis_key], mat, phis_key), float_array(data[box_key], mat, box_key)
         cell = np.asarray(data[ims])
         images = [np.asarray(c) for c in cell.reshape(-1)] if cell.dtype == object else [cell]
         n_images = len(images)
     if phis.ndim == 2 and n_images != len(phis):
-        raise DataError(f"{ims} holds {n_images} image(s) but {phis_key} has {len(phis)} rows; expected one image "
-                        "per face", str(mat))
+        raise DataError(f"{ims} holds {n_images} image(s) but {phis_key} has {len(phis)} rows; expected one "
+                        "image per face", str(mat))
     return phis, boxes, images
 
 
@@ -81,13 +83,14 @@ def _items(mat: Path, split: str) -> tuple[list[Item], np.ndarray, list[np.ndarr
         raise DataError(f"{VARS[split][1]} has shape {phis.shape}; expected N×87 (29 x, 29 y, 29 occlusion)",
                         str(mat))
     if boxes.shape != (len(phis), 4):
-        raise DataError(f"{VARS[split][2]} has shape {boxes.shape}; expected {len(phis)}×4 (x, y, w, h)", str(mat))
+        raise DataError(f"{VARS[split][2]} has shape {boxes.shape}; expected {len(phis)}×4 (x, y, w, h)",
+                        str(mat))
     items = []
     for i, (phi, b) in enumerate(zip(phis, boxes)):
         lm = np.stack([phi[:29], phi[29:58]], axis=1).astype(np.float32) - 1.0
         x0, y0 = float(b[0]) - 1.0, float(b[1]) - 1.0
-        items.append(Item(f"{mat}#{VARS[split][0]}[{i}]", {"landmarks2d": lm, "box": (x0, y0, x0 + b[2], y0 + b[3])},
-                          extra=(mat, split, i)))
+        items.append(Item(f"{mat}#{VARS[split][0]}[{i}]",
+                          {"landmarks2d": lm, "box": (x0, y0, x0 + b[2], y0 + b[3])}, extra=(mat, split, i)))
     return items, phis[:, 58:87] > 0.5, images
 
 
@@ -110,7 +113,8 @@ class _Images:
         except DataError:
             raise
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
-            raise DataError(f"cannot read the image ({type(e).__name__}: {str(e)[:200]})", item.image) from None
+            raise DataError(f"cannot read the image ({type(e).__name__}: {str(e)[:200]})",
+                            item.image) from None
 
 
 @register_format("cofw", description="COFW .mat release (29 points + occlusion, v5 or v7.3/HDF5), train/test")

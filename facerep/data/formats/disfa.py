@@ -56,13 +56,15 @@ def subject_labels(folder: Path, subject: str) -> dict[int, np.ndarray]:
     for au in DISFA_AUS:
         f = folder / f"{subject}_au{au}.txt"
         if not f.is_file():
-            raise DataError(f"missing AU file for AU{au} (expected {f.name} with 'frame,intensity' lines)", str(f))
+            raise DataError(f"missing AU file for AU{au} (expected {f.name} with 'frame,intensity' lines)",
+                            str(f))
         per_au.append(read_au_file(f))
     frames = sorted(set().union(*per_au))
     return {fr: np.array([d.get(fr, np.nan) for d in per_au], dtype=np.float32) for fr in frames}
 
 
-@register_format("disfa", description="DISFA: ActionUnit_Labels/SNxxx/SNxxx_auN.txt (12 AU intensities) + frames")
+@register_format("disfa",
+                 description="DISFA: ActionUnit_Labels/SNxxx/SNxxx_auN.txt (12 AU intensities) + frames")
 class FormatDISFA(FormatBase):
     provides = frozenset({"au"})
     splits = ()

@@ -34,9 +34,11 @@ def decode_pixels(item: Item) -> np.ndarray:
         values = np.array(tokens, dtype=np.float32)
     except ValueError:
         k, bad = next((k, t) for k, t in enumerate(tokens) if not _is_number(t))
-        raise DataError(f"pixels: value {k + 1} is {bad!r}, expected a number 0..255", csv_path, int(line)) from None
+        raise DataError(f"pixels: value {k + 1} is {bad!r}, expected a number 0..255", csv_path,
+                        int(line)) from None
     if values.size != SIDE * SIDE:
-        raise DataError(f"pixels has {values.size} values; expected {SIDE * SIDE} (48×48)", csv_path, int(line))
+        raise DataError(f"pixels has {values.size} values; expected {SIDE * SIDE} (48×48)", csv_path,
+                        int(line))
     if not ((values >= 0) & (values <= 255)).all():
         raise DataError("pixels: values must be 0..255", csv_path, int(line))
     grey = values.astype(np.uint8).reshape(SIDE, SIDE)
@@ -51,7 +53,8 @@ def _is_number(token: str) -> bool:
     return True
 
 
-@register_format("fer2013", description="FER2013 fer2013.csv (emotion, 48×48 pixels, Usage -> train/val/test)")
+@register_format("fer2013",
+                 description="FER2013 fer2013.csv (emotion, 48×48 pixels, Usage -> train/val/test)")
 class FormatFER2013(FormatBase):
     provides = frozenset({"expression"})
     splits = ("train", "val", "test")
@@ -69,8 +72,8 @@ class FormatFER2013(FormatBase):
                 raise DataError(f"Usage {row['Usage']!r}; expected {', '.join(USAGE)}", str(csv_path), n)
             count = row["pixels"].count(" ") + 1  # one space between values (split() would cost ~1 ms a row)
             if count != SIDE * SIDE and len(row["pixels"].split()) != SIDE * SIDE:
-                raise DataError(f"pixels has {len(row['pixels'].split())} values; expected {SIDE * SIDE} (48×48)",
-                                str(csv_path), n)
+                raise DataError(f"pixels has {len(row['pixels'].split())} values; "
+                                f"expected {SIDE * SIDE} (48×48)", str(csv_path), n)
             by_split[USAGE[row["Usage"]]].append(
                 Item(f"{csv_path}:{n}", {"expression": CLASSES.index(FER_NAMES[code])}, extra=row["pixels"]))
         items = select_split("fer2013", split, by_split)

@@ -36,7 +36,8 @@ class _Reader:
                 self._handles[key] = h5py.File(path, "r")
             entry = self._handles[key]["images"][i]
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
-            raise DataError(f"cannot read the entry ({type(e).__name__}: {str(e)[:200]})", item.image) from None
+            raise DataError(f"cannot read the entry ({type(e).__name__}: {str(e)[:200]})",
+                            item.image) from None
         return decode_image_bytes(_bytes(entry, item.image), item.image)
 
 
@@ -48,12 +49,13 @@ def _bytes(entry: object, where: str) -> bytes:
         return entry.tobytes()
     arr = np.asarray(entry)
     if arr.dtype != np.uint8:
-        raise DataError(f"entry holds {arr.dtype} values; expected encoded image bytes (uint8, bytes or opaque)",
-                        where)
+        raise DataError(f"entry holds {arr.dtype} values; "
+                        "expected encoded image bytes (uint8, bytes or opaque)", where)
     return arr.tobytes()
 
 
-@register_format("frl-hdf5", description="HDF5 with encoded image bytes under 'images' (pre-training, no labels)")
+@register_format("frl-hdf5",
+                 description="HDF5 with encoded image bytes under 'images' (pre-training, no labels)")
 class FormatFRLHDF5(FormatBase):
     provides: frozenset[str] = frozenset()
     splits = ()
@@ -69,7 +71,8 @@ class FormatFRLHDF5(FormatBase):
             try:
                 with h5py.File(f, "r") as h:
                     if "images" not in h:
-                        raise DataError(f"no 'images' dataset (keys: {', '.join(h.keys()) or 'none'})", str(f))
+                        raise DataError(f"no 'images' dataset (keys: {', '.join(h.keys()) or 'none'})",
+                                        str(f))
                     images = h["images"]
                     if not isinstance(images, h5py.Dataset) or images.ndim != 1:
                         raise DataError("'images' must be a 1-D dataset of encoded images, got "
@@ -78,6 +81,7 @@ class FormatFRLHDF5(FormatBase):
             except DataError:
                 raise
             except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
-                raise DataError(f"not a readable HDF5 file ({type(e).__name__}: {str(e)[:200]})", str(f)) from None
+                raise DataError(f"not a readable HDF5 file ({type(e).__name__}: {str(e)[:200]})",
+                                str(f)) from None
             items += [Item(f"{f}#images[{i}]", {}, extra=(str(f), i)) for i in range(n)]
         return LazyDataset(items, make_info("frl-hdf5", self.provides), load_image=_Reader())

@@ -66,7 +66,7 @@ class FormatHelen(FormatBase):
             names = {s: read_names(root / f) for s, f in SPLIT_FILES.items()}
         else:
             names = {"all": sorted(p.name for p in labels.iterdir() if p.is_dir())}
-        by_split = {}
+        by_split: dict[str, list[Item]] = {}
         for s, ns in names.items():
             by_split[s] = []
             for name in ns:

@@ -60,13 +60,14 @@ def read_pts(path: str | Path, n_points: int = N_POINTS) -> np.ndarray:
         except StopIteration:
             raise DataError("points must be enclosed between a '{' line and a '}' line", str(path)) from None
         body = rows[start + 1:end]
-    pts = np.array([parse_floats(ln.split(), path, n, expected=2, what="coordinates (x y)") for n, ln in body],
-                   dtype=np.float32).reshape(-1, 2)
+    pts = np.array([parse_floats(ln.split(), path, n, expected=2, what="coordinates (x y)")
+                    for n, ln in body], dtype=np.float32).reshape(-1, 2)
     if declared is not None and declared != len(pts):
         raise DataError(f"header says n_points: {declared} but {len(pts)} points are listed", str(path),
                         rows[end][0])
     if len(pts) != n_points:
-        raise DataError(f"expected {n_points} points, found {len(pts)}", str(path), body[-1][0] if body else None)
+        raise DataError(f"expected {n_points} points, found {len(pts)}", str(path),
+                        body[-1][0] if body else None)
     return pts
 
 

@@ -36,12 +36,13 @@ SYNONYMS = {"happy": "happiness", "sad": "sadness", "surprised": "surprise", "fe
 def expression_id(name: str, where: Path) -> int:
     key = SYNONYMS.get(name.lower(), name.lower())
     if key not in EXPRESSIONS8:
-        raise DataError(f"folder name {name!r} is not an expression; expected one of {', '.join(EXPRESSIONS8)} "
-                        f"(or {', '.join(SYNONYMS)})", str(where))
+        raise DataError(f"folder name {name!r} is not an expression; expected one of "
+                        f"{', '.join(EXPRESSIONS8)} (or {', '.join(SYNONYMS)})", str(where))
     return EXPRESSIONS8.index(key)
 
 
-@register_format("imagefolder", description="one folder per class (?label=identity|expression); train/val/test optional")
+@register_format("imagefolder",
+                 description="one folder per class (?label=identity|expression); train/val/test optional")
 class FormatImageFolder(FormatBase):
     provides = frozenset({"identity", "expression"})
     splits = ("train", "val", "test")

@@ -38,7 +38,8 @@ def read_landmarks(path: Path, n_points: int = N_POINTS) -> np.ndarray:
     """A LaPa landmark file -> n×2 float32 (count line, then ``x y`` lines)."""
     lines = [(n, ln) for n, ln in enumerate(read_lines(path), 1) if ln.strip()]
     if not lines:
-        raise DataError(f"empty landmark file; expected a count line '{n_points}' then {n_points} 'x y' lines",
+        raise DataError(
+            f"empty landmark file; expected a count line '{n_points}' then {n_points} 'x y' lines",
                         str(path), 1)
     count = parse_int(lines[0][1].strip(), path, lines[0][0], "point count")
     pts = [parse_floats(ln.split(), path, n, expected=2, what="coordinates (x y)") for n, ln in lines[1:]]
@@ -63,7 +64,8 @@ def split_items(folder: Path, n_points: int = N_POINTS) -> list[Item]:
     return items
 
 
-@register_format("lapa", description="LaPa: {train,val,test}/images, labels (11 class ids), landmarks (106 points)")
+@register_format("lapa",
+                 description="LaPa: {train,val,test}/images, labels (11 class ids), landmarks (106 points)")
 class FormatLaPa(FormatBase):
     provides = frozenset({"mask", "landmarks2d"})
     splits = ("train", "val", "test")
@@ -79,5 +81,6 @@ class FormatLaPa(FormatBase):
         if not by_split and split is None:
             raise DataError("lapa: no train/, val/ or test/ folder here", str(root))
         items = select_split("lapa", split, by_split)
-        return LazyDataset(items, make_info("lapa", self.provides, landmark_scheme=points, mask_classes=LAPA11),
+        return LazyDataset(items,
+                           make_info("lapa", self.provides, landmark_scheme=points, mask_classes=LAPA11),
                            load_mask=load_mask)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ...errors import DataError, FacerepError
 from ...io import atomic_write, read_image
-from ..sample import DatasetInfo, FaceSample
+from ..sample import DatasetInfo, FaceDataset, FaceSample
 from . import load_dataset, register_format
 from ._common import float_array, int_value
 
@@ -33,7 +33,8 @@ def manifest_file(path: str | Path) -> Path:
     if p.is_dir():
         p = p / "manifest.parquet"
     if not p.is_file():
-        raise DataError("no manifest here (expected a .parquet file or a folder holding manifest.parquet)", str(path))
+        raise DataError("no manifest here (expected a .parquet file or a folder holding manifest.parquet)",
+                        str(path))
     return p
 
 
@@ -43,7 +44,8 @@ def read_manifest(path: str | Path) -> tuple[Any, Path]:
     try:
         df = pd.read_parquet(p)
     except Exception as e:  # pyarrow raises several types for a bad file
-        raise DataError(f"not a readable Parquet manifest ({type(e).__name__}: {str(e)[:200]})", str(p)) from None
+        raise DataError(f"not a readable Parquet manifest ({type(e).__name__}: {str(e)[:200]})",
+                        str(p)) from None
     if "crop" not in df.columns and not {"dataset", "index"} <= set(df.columns):
         raise DataError("a manifest needs a 'crop' column, or 'dataset' and 'index' columns", str(p))
     return df.reset_index(drop=True), p.parent
@@ -67,8 +69,7 @@ def write_manifest(df: Any, path: str | Path, base: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _parent_dataset(spec: str):  # type: ignore[no-untyped-def]
-
+def _parent_dataset(spec: str) -> FaceDataset:
     return load_dataset(spec)
 
 
@@ -88,8 +89,9 @@ class ManifestDataset:
                 provides |= set(_parent_dataset(df["dataset"].iloc[0]).info.provides)
             except FacerepError as e:
                 raise DataError(f"row 0: dataset {df['dataset'].iloc[0]!r}: {e}", str(base)) from None
-        self.info = DatasetInfo(name=name, provides=frozenset(provides), landmark_scheme="5" if "crop_landmarks" in cols
-                                else None, extra={"manifest": str(base)})
+        self.info = DatasetInfo(name=name, provides=frozenset(provides),
+                                landmark_scheme="5" if "crop_landmarks" in cols else None,
+                                extra={"manifest": str(base)})
         self._rows = df.to_dict("records")
 
     def __len__(self) -> int:

@@ -68,7 +68,8 @@ def _build(pairs: list[tuple[str, str, bool, int, tuple[str, int]]],
     """Distinct images (in order of first mention) and the pair arrays over their indices."""
     index: dict[str, int] = {}
     items: list[Item] = []
-    ii, jj = [], []
+    ii: list[int] = []
+    jj: list[int] = []
     for a, b, _, _, source in pairs:
         for f, acc in ((a, ii), (b, jj)):
             if f not in index:
@@ -77,11 +78,13 @@ def _build(pairs: list[tuple[str, str, bool, int, tuple[str, int]]],
                 items.append(Item(f, labels, source=source))
             acc.append(index[f])
     extra = {"i": np.array(ii, dtype=np.int64), "j": np.array(jj, dtype=np.int64),
-             "same": np.array([p[2] for p in pairs], dtype=bool), "fold": np.array([p[3] for p in pairs], dtype=np.int64)}
+             "same": np.array([p[2] for p in pairs], dtype=bool),
+             "fold": np.array([p[3] for p in pairs], dtype=np.int64)}
     return items, extra
 
 
-@register_format("pairs", description="LFW pairs.txt (official layout, with identities) or CSV file_x,file_y,same "
+@register_format("pairs",
+                 description="LFW pairs.txt (official layout, with identities) or CSV file_x,file_y,same "
                                      "(pairs only); recognition tests every pair")
 class FormatPairs(FormatBase):
     provides = frozenset({"identity"})
@@ -97,7 +100,8 @@ class FormatPairs(FormatBase):
                 s = row["same"].lower()
                 if s not in TRUE | FALSE:
                     raise DataError(f"same is {row['same']!r}; expected 1/0 or true/false", str(p), n)
-                pairs.append((str(p.parent / row["file_x"]), str(p.parent / row["file_y"]), s in TRUE, 0, (str(p), n)))
+                pairs.append((str(p.parent / row["file_x"]), str(p.parent / row["file_y"]), s in TRUE, 0,
+                              (str(p), n)))
             items, extra = _build(pairs, None)
             provides: frozenset[str] = frozenset()
         else:

@@ -29,7 +29,8 @@ RAF_NAMES = ("surprise", "fear", "disgust", "happiness", "sadness", "anger", "ne
 CLASSES = EXPRESSIONS8[:7]
 
 
-@register_format("rafdb", description="RAF-DB basic: EmoLabel/list_patition_label.txt + Image/aligned; train/test")
+@register_format("rafdb",
+                 description="RAF-DB basic: EmoLabel/list_patition_label.txt + Image/aligned; train/test")
 class FormatRAFDB(FormatBase):
     provides = frozenset({"expression"})
     splits = ("train", "test")
@@ -37,7 +38,8 @@ class FormatRAFDB(FormatBase):
     def open(self, path: str, split: str | None = None) -> LazyDataset:
         root = need_dir(path, "rafdb")
         root = root / "basic" if (root / "basic" / "EmoLabel").is_dir() else root
-        ann = first_existing([root / "EmoLabel" / "list_patition_label.txt"], "rafdb", "EmoLabel/list_patition_label.txt")
+        ann = first_existing([root / "EmoLabel" / "list_patition_label.txt"], "rafdb",
+                             "EmoLabel/list_patition_label.txt")
         aligned = (root / "Image" / "aligned").is_dir()
         by_split: dict[str, list[Item]] = {"train": [], "test": []}
         for n, line in enumerate(read_lines(ann), 1):

@@ -66,7 +66,8 @@ def resolve_classes(root: Path, option: str | None) -> tuple[str, ...]:
             return PRESETS[option.lower()]
         if Path(option).is_file():
             return read_classes(Path(option))
-        raise ConfigError(f"segfolder: classes={option!r} is neither a preset ({', '.join(PRESETS)}) nor a YAML file")
+        raise ConfigError(f"segfolder: classes={option!r} is neither a preset ({', '.join(PRESETS)}) "
+                          "nor a YAML file")
     for name in ("classes.yaml", "classes.yml"):
         if (root / name).is_file():
             return read_classes(root / name)
@@ -101,7 +102,8 @@ def folder_items(folder: Path) -> list[Item]:
     return items
 
 
-@register_format("segfolder", description="images/ + labels/ class-id PNGs (classes.yaml or ?classes=lapa11|celebamask19)")
+@register_format("segfolder",
+                 description="images/ + labels/ class-id PNGs (classes.yaml or ?classes=lapa11|celebamask19)")
 class FormatSegFolder(FormatBase):
     provides = frozenset({"mask"})
     splits = ("train", "val", "test")
@@ -117,8 +119,8 @@ class FormatSegFolder(FormatBase):
         else:
             by_split = {s: folder_items(root / s) for s in self.splits if (root / s / "images").is_dir()}
         if not by_split:
-            raise DataError("segfolder: expected images/ and labels/ folders (or train/, val/, test/ holding them)",
-                            str(root))
+            raise DataError("segfolder: expected images/ and labels/ folders "
+                            "(or train/, val/, test/ holding them)", str(root))
         items = select_split("segfolder", split, by_split)
         ids_from_names(items, root, opts, "segfolder")
         return LazyDataset(items, make_info("segfolder", self.provides, mask_classes=classes),

@@ -59,12 +59,15 @@ def index_shard(shard: Path) -> list[Item]:
                     try:
                         meta = json.loads(raw)
                     except json.JSONDecodeError as e:
-                        raise DataError(f"{key}.json is not valid JSON ({e.msg})", str(shard), e.lineno) from None
+                        raise DataError(f"{key}.json is not valid JSON ({e.msg})", str(shard),
+                                        e.lineno) from None
                     except (UnicodeDecodeError, RecursionError) as e:
-                        raise DataError(f"{key}.json is not valid JSON ({type(e).__name__})", str(shard)) from None
+                        raise DataError(f"{key}.json is not valid JSON ({type(e).__name__})",
+                                        str(shard)) from None
                     labels = {k: int_value(meta[k], f"{shard}#{files['json'].name}", None, k)
                               for k in ("identity", "expression") if isinstance(meta, dict) and k in meta}
-                items.append(Item(f"{shard}#{image.name}", labels, extra=(str(shard), image.offset_data, image.size)))
+                items.append(Item(f"{shard}#{image.name}", labels,
+                                  extra=(str(shard), image.offset_data, image.size)))
     except (tarfile.TarError, OSError, EOFError) as e:
         raise DataError(f"not a readable tar file ({e})", str(shard)) from None
     return items

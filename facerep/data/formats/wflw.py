@@ -77,4 +77,5 @@ class FormatWFLW(FormatBase):
         if split is None and not by_split:
             raise DataError("wflw: no list_98pt_rect_attr_train.txt / _test.txt under this folder", str(root))
         items = select_split("wflw", split, by_split)
-        return LazyDataset(items, make_info("wflw", self.provides, landmark_scheme="98", group_names=ATTRIBUTES))
+        return LazyDataset(items,
+                           make_info("wflw", self.provides, landmark_scheme="98", group_names=ATTRIBUTES))

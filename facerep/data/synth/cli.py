@@ -21,7 +21,8 @@ def synth_cmd(
     per_id: int | None = typer.Option(None, "--per-id", help="images (video mode: clips) per identity"),
     size: int | None = typer.Option(None, help="image side in pixels [SynthConfig.size]"),
     seed: int | None = typer.Option(None, help="random seed [SynthConfig.seed]"),
-    video_frames: int | None = typer.Option(None, "--video-frames", help="frames per clip (0 = still images)"),
+    video_frames: int | None = typer.Option(None, "--video-frames",
+                                            help="frames per clip (0 = still images)"),
     fmt: str = typer.Option("all", "--format", help="imagefolder, 300w, lapa or all (comma list allowed)"),
     vary: str | None = typer.Option(None, help="render each face at several values of one attribute: "
                                        "skin_tone, hair_colour, glasses, beard or age"),
@@ -38,7 +39,8 @@ def synth_cmd(
 
 
 def show_cmd(
-    data: str = typer.Argument(..., help="dataset as FORMAT:PATH, e.g. synth:ids=8,per_id=4 or 300w:/data/300W"),
+    data: str = typer.Argument(...,
+                               help="dataset as FORMAT:PATH, e.g. synth:ids=8,per_id=4 or 300w:/data/300W"),
     out: Path = typer.Option(..., "--out", help="PNG file to write"),
     n: int = typer.Option(32, "--n", min=1, help="number of samples, spread evenly over the dataset"),
     split: str | None = typer.Option(None, help="official split (default: every sample)"),

@@ -84,7 +84,8 @@ def parse_synth_options(text: str) -> SynthConfig:
         key, eq, value = part.partition("=")
         key = key.strip()
         if not eq or not key or not value.strip():
-            raise ConfigError(f"synth: option {part!r} is not of the form key=value (e.g. synth:ids=20,per_id=10)")
+            raise ConfigError(f"synth: option {part!r} is not of the form key=value (e.g. "
+                              "synth:ids=20,per_id=10)")
         if key not in types:
             raise ConfigError(f"synth: unknown option {key!r}; valid options: {', '.join(types)}")
         values[key] = _convert(key, value.strip(), kinds[str(types[key])])
@@ -95,7 +96,8 @@ def synth_info(cfg: SynthConfig) -> DatasetInfo:
     return DatasetInfo(
         name="synth", provides=frozenset(LABEL_KINDS), landmark_scheme="68", mask_classes=LAPA11,
         expression_classes=EXPRESSIONS8, au_codes=DISFA_AUS, attribute_names=ATTRIBUTES, group_names=GROUPS,
-        extra={"config": dataclasses.asdict(cfg), "pose": "yaw>0 nose to image right, pitch>0 up, roll>0 clockwise"})
+        extra={"config": dataclasses.asdict(cfg),
+               "pose": "yaw>0 nose to image right, pitch>0 up, roll>0 clockwise"})
 
 
 class SynthDataset(torch.utils.data.Dataset):
@@ -133,9 +135,10 @@ class SynthDataset(torch.utils.data.Dataset):
             return identity, ip, scene, f"synth_{identity:06d}_clip{clip:03d}", frame
         return identity, ip, sample_scene(rng_for(cfg.seed, index, 2), self.poses, cfg.degrade), None, None
 
-    def __getitem__(self, index: int) -> FaceSample:  # type: ignore[override]
+    def __getitem__(self, index: int) -> FaceSample:
         identity, ip, scene, video, frame = self.params(int(index))
-        return make_sample(ip, scene, self.cfg.size, identity, video, frame, f"synth/{int(index) % len(self):08d}")
+        return make_sample(ip, scene, self.cfg.size, identity, video, frame,
+                           f"synth/{int(index) % len(self):08d}")
 
 
 def make_sample(ip: IdentityParams, scene: SceneParams, size: int, identity: int, video: str | None = None,
@@ -156,13 +159,14 @@ def make_sample(ip: IdentityParams, scene: SceneParams, size: int, identity: int
         subject=f"synth_{identity:06d}", video=video, frame=frame, path=path, groups=groups(ip))
 
 
-@register_format("synth", description="embedded synthetic faces with every label (synth:ids=200,per_id=20,size=112)")
+@register_format("synth",
+                 description="embedded synthetic faces with every label (synth:ids=200,per_id=20,size=112)")
 class FormatSynth:
     provides = frozenset(LABEL_KINDS)
     splits: tuple[str, ...] = ()
 
     def open(self, path: str, split: str | None = None) -> SynthDataset:
         if split is not None:
-            raise DataError(f"synth: no official split {split!r} (synthetic data has none; use split=None and "
-                            "make identity-disjoint splits)")
+            raise DataError(f"synth: no official split {split!r} (synthetic data has none; use split=None "
+                            "and make identity-disjoint splits)")
         return SynthDataset(parse_synth_options(path))

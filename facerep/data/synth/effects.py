@@ -81,7 +81,8 @@ def finish(canvas: np.ndarray, scene: SceneParams) -> np.ndarray:
     """Lighting gradient, noise, blur and JPEG round trip: uint8 canvas [S, S, 3] -> uint8 image."""
     size = canvas.shape[0]
     lx, ly, amb = scene.light
-    field = gain_field(size, int(round(lx / LIGHT_STEPS)), int(round(ly / LIGHT_STEPS)))
+    # float(): the light may hold numpy floats, whose round() gives an int only from numpy 2 on
+    field = gain_field(size, round(float(lx / LIGHT_STEPS)), round(float(ly / LIGHT_STEPS)))
     image = cv2.multiply(canvas, field, scale=amb / 128.0)
     if scene.noise > 0:
         oy, ox = scene.noise_offset

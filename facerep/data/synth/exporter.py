@@ -8,8 +8,10 @@ Layout under OUT (sample ``i`` is named ``NNNNNN`` = i with 6 digits)::
     lapa/train/labels/NNNNNN.png     class ids 0..10 in LaPa order (facerep.data.vocab.LAPA11)
     lapa/train/landmarks/NNNNNN.txt  LaPa's text layout (count line, then "x y", 0-based pixels) but with
                                      OUR 68 iBUG points, not LaPa's 106 (the 106 layout is not mapped;
-                                     lapa/README.txt says so). A reader that insists on 106 points rejects them.
-    imagefolder/expression/<expression>/NNNNNN.png   one folder per expression (imagefolder:...?label=expression)
+                                     lapa/README.txt says so). A reader that insists on 106 points
+                                     rejects them.
+    imagefolder/expression/<expression>/NNNNNN.png   one folder per expression
+                                                     (imagefolder:...?label=expression)
     imagefolder/identity/<subject>/NNNNNN.png        one folder per identity
     labels.csv                       every label of every sample (landmarks 0-based pixels)
     synth_config.yaml                the resolved SynthConfig
@@ -47,7 +49,8 @@ def resolve_formats(name: str) -> list[str]:
         return list(EXPORT_FORMATS)
     bad = [n for n in names if n not in EXPORT_FORMATS]
     if bad or not names:
-        raise ConfigError(f"unknown export format {bad[0] if bad else name!r}; valid: all, {', '.join(EXPORT_FORMATS)}")
+        raise ConfigError(f"unknown export format {bad[0] if bad else name!r}; valid: all, "
+                          f"{', '.join(EXPORT_FORMATS)}")
     return names
 
 
@@ -70,21 +73,27 @@ def _encode(image: np.ndarray, ext: str, params: Sequence[int] = ()) -> bytes:
 
 
 def csv_header(info: DatasetInfo) -> list[str]:
-    cols = ["name", "identity", "subject", "video", "frame", "expression", "expression_name", "valence", "arousal",
-            "yaw", "pitch", "roll", "box_x0", "box_y0", "box_x1", "box_y1"]
+    cols = ["name", "identity", "subject", "video", "frame", "expression", "expression_name", "valence",
+            "arousal", "yaw", "pitch", "roll", "box_x0", "box_y0", "box_x1", "box_y1"]
     cols += [f"au{c:02d}" for c in info.au_codes] + list(info.attribute_names) + list(info.group_names)
-    cols += [f"{a}{k}" for k in range(68) for a in ("x", "y")] + [f"{a}3d_{k}" for k in range(68) for a in "xyz"]
+    cols += [f"{a}{k}" for k in range(68) for a in ("x", "y")]
+    cols += [f"{a}3d_{k}" for k in range(68) for a in "xyz"]
     return cols
 
 
 def csv_row(name: str, s: FaceSample, info: DatasetInfo) -> list[str]:
-    f = lambda v: f"{float(v):.4f}"
+    def f(v: float) -> str:
+        return f"{float(v):.4f}"
+
+    # a synthetic sample carries every label: the optional ones are never None here (union-attr ignores)
     row = [name, str(s.identity), s.subject or "", s.video or "", "" if s.frame is None else str(s.frame),
-           str(s.expression), info.expression_classes[s.expression or 0], f(s.valence), f(s.arousal)]
-    row += [f(v) for v in s.pose] + [f(v) for v in s.box]  # type: ignore[union-attr, arg-type]
+           str(s.expression), info.expression_classes[s.expression or 0],
+           f(s.valence), f(s.arousal)]  # type: ignore[arg-type]
+    row += [f(v) for v in s.pose] + [f(v) for v in s.box]  # type: ignore[union-attr]
     row += [f(v) for v in s.au] + [str(int(v)) for v in s.attributes]  # type: ignore[union-attr]
     row += [s.groups[g] for g in info.group_names]
-    row += [f"{v:.3f}" for v in s.landmarks2d.reshape(-1)] + [f"{v:.3f}" for v in s.landmarks3d.reshape(-1)]  # type: ignore[union-attr]
+    row += [f"{v:.3f}" for v in s.landmarks2d.reshape(-1)]  # type: ignore[union-attr]
+    row += [f"{v:.3f}" for v in s.landmarks3d.reshape(-1)]  # type: ignore[union-attr]
     return row
 
 
@@ -98,7 +107,8 @@ def _write_sample(out: Path, name: str, s: FaceSample, info: DatasetInfo, format
         atomic_write_bytes(root / "images" / f"{name}.jpg",
                            _encode(s.image, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]))
         atomic_write_bytes(root / "labels" / f"{name}.png", _encode(s.mask, ".png"))  # type: ignore[arg-type]
-        atomic_write_text(root / "landmarks" / f"{name}.txt", lapa_landmarks_text(s.landmarks2d))  # type: ignore[arg-type]
+        atomic_write_text(root / "landmarks" / f"{name}.txt",
+                          lapa_landmarks_text(s.landmarks2d))  # type: ignore[arg-type]
     if "imagefolder" in formats:
         expr = info.expression_classes[s.expression or 0]
         atomic_write_bytes(out / "imagefolder" / "expression" / expr / f"{name}.png", png)

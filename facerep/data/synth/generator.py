@@ -35,15 +35,17 @@ CIRCUMPLEX: dict[str, tuple[float, float]] = {
     "neutral": (0.0, 0.0), "happiness": (0.8, 0.45), "sadness": (-0.7, -0.4), "surprise": (0.15, 0.85),
     "fear": (-0.6, 0.75), "disgust": (-0.7, 0.35), "anger": (-0.65, 0.7), "contempt": (-0.45, 0.25),
 }
-ATTRIBUTES: tuple[str, ...] = ("smiling", "mouth_open", "eyeglasses", "beard", "bangs", "dark_hair", "blond_hair",
-                               "bald", "long_hair", "old")
+ATTRIBUTES: tuple[str, ...] = ("smiling", "mouth_open", "eyeglasses", "beard", "bangs", "dark_hair",
+                               "blond_hair", "bald", "long_hair", "old")
 GROUPS: tuple[str, ...] = ("skin_tone", "hair", "glasses", "age", "beard")
-_SKIN = np.array([[246, 214, 190], [226, 184, 152], [198, 146, 108], [150, 102, 70], [98, 64, 44]], np.float64)
+_SKIN = np.array([[246, 214, 190], [226, 184, 152], [198, 146, 108], [150, 102, 70], [98, 64, 44]],
+                 np.float64)
 SKIN_PALETTE = _SKIN  # light -> dark anchor colours of the skin tone axis
 _IRIS = ((70, 50, 30), (40, 30, 25), (70, 110, 150), (80, 120, 80), (110, 80, 50))
 _AU_INDEX = {code: k for k, code in enumerate(DISFA_AUS)}
 # per expression id: (AU indices, weights) of its prototype, as arrays
-_PROTO_ARRAYS = [(np.array([_AU_INDEX[c] for c in PROTOTYPES[e]], np.intp), np.array(list(PROTOTYPES[e].values())))
+_PROTO_ARRAYS = [(np.array([_AU_INDEX[c] for c in PROTOTYPES[e]], np.intp),
+                  np.array(list(PROTOTYPES[e].values())))
                  for e in EXPRESSIONS8]
 _CONTEMPT = EXPRESSIONS8.index("contempt")
 
@@ -149,10 +151,12 @@ def sample_scene(r: np.random.Generator, poses: PoseRange = PoseRange(), degrade
     pose = ((2 * ua[1:4] - 1) * lim).astype(np.float32)
     col = [20 + v % 216 for v in ints[:9]]
     return SceneParams(
-        au=au, expression=expression, strength=strength, contempt_side=side, pose=pose, scale=0.25 + 0.05 * u[4],
+        au=au, expression=expression, strength=strength, contempt_side=side, pose=pose,
+        scale=0.25 + 0.05 * u[4],
         cx=0.5 + 0.08 * (u[5] - 0.5), cy=0.47 + 0.06 * (u[6] - 0.5), gaze=(2 * u[7] - 1, u[8] - 0.5),
         light=(0.6 * (u[9] - 0.5), 0.4 * (u[10] - 0.5), 0.8 + 0.32 * u[11]), bg_index=int(ints[9]),
-        bg_rgb=(tuple(col[0:3]), tuple(col[3:6])), bg_offset=(int(ints[10] % 16), int(ints[11] % 16)),  # type: ignore[arg-type]
+        bg_rgb=(tuple(col[0:3]), tuple(col[3:6])),  # type: ignore[arg-type]
+        bg_offset=(int(ints[10] % 16), int(ints[11] % 16)),
         clothes_rgb=tuple(col[6:9]),  # type: ignore[arg-type]
         blur=0.3 + 0.8 * float(u[13]) if degrade and u[12] < 0.3 else 0.0,
         noise=1.5 + 5.5 * float(u[15]) if degrade and u[14] < 0.5 else 0.0, noise_index=int(ints[12]),

@@ -258,7 +258,7 @@ def _draw_cues(pa: _Painter, ip: IdentityParams, look: _Look, scene: SceneParams
 
 def _draw_glasses(pa: _Painter, ip: IdentityParams, look: _Look, q: np.ndarray, s: float,
                   roll: float) -> None:
-    thick = max(1, int(round(0.025 * s)))
+    thick = max(1, round(float(0.025 * s)))  # float(): s may be a numpy float (round() -> int needs numpy 2)
     a, b = q[36:48].reshape(2, 6, 2).mean(1)
     axes = (int(ip.eye_w * 1.4 * s * _ONE), int(ip.eye_h * 2.5 * s * _ONE))
     for cen in _fixed(np.stack([a, b])).tolist():

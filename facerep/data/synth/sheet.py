@@ -38,7 +38,8 @@ def _tile_pair(sample: FaceSample, info: DatasetInfo, tile: int) -> np.ndarray:
                 continue
             colour = (255, 40, 40) if n == 68 and k in _RIGHT_68 else (
                 (40, 80, 255) if n == 68 and k in _LEFT_68 else (40, 220, 40))
-            cv2.circle(marks, (int(round(x * 4)), int(round(y * 4))), 4, colour, -1, cv2.LINE_AA, 2)
+            # float(): x, y are numpy floats, whose round() gives an int only from numpy 2 on
+            cv2.circle(marks, (round(float(x * 4)), round(float(y * 4))), 4, colour, -1, cv2.LINE_AA, 2)
     over = img.copy()
     if crop.mask is not None:
         m = crop.mask
@@ -90,9 +91,10 @@ def legend(info: DatasetInfo, width: int, classes: Sequence[int] | None = None) 
     names = list(info.mask_classes)
     ids = [c for c in (range(len(names)) if classes is None else classes) if 0 < c < len(names)]
     items.append(("right tile: parsing mask" if ids else "right tile: no parsing mask", None))
-    items += [(names[c], tuple(int(v) for v in PALETTE[min(c, len(PALETTE) - 1)])) for c in ids]
+    rgb = [PALETTE[min(c, len(PALETTE) - 1)] for c in ids]
+    items += [(names[c], (int(r), int(g), int(b))) for c, (r, g, b) in zip(ids, rgb)]
     line_h, pad, x, y = 16, 6, 6, 0
-    placed = []
+    placed: list[tuple[str, tuple[int, int, int] | None, int, int]] = []
     for text, colour in items:
         (w, _), _ = cv2.getTextSize(text, FONT, 0.4, 1)
         need = w + (16 if colour is not None else 0) + 12
@@ -109,14 +111,15 @@ def legend(info: DatasetInfo, width: int, classes: Sequence[int] | None = None) 
     return band
 
 
-def contact_sheet(dataset: Sequence[FaceSample] | FaceDataset, info: DatasetInfo, n: int = 32, tile: int = 128,
-                  indices: Sequence[int] | None = None) -> np.ndarray:
+def contact_sheet(dataset: Sequence[FaceSample] | FaceDataset, info: DatasetInfo, n: int = 32,
+                  tile: int = 128, indices: Sequence[int] | None = None) -> np.ndarray:
     """[legend + rows*(tile + caption), cols*2*tile, 3] uint8 sheet of ``n`` samples spread evenly over the
     dataset, under a :func:`legend` of the mask classes they show."""
     if indices is None:
-        indices = sorted(set(np.linspace(0, len(dataset) - 1, num=min(n, len(dataset))).round().astype(int).tolist()))
-    cols = max(1, int(math.ceil(math.sqrt(len(indices) / 2))))
-    rows = int(math.ceil(len(indices) / cols))
+        indices = sorted(set(np.linspace(0, len(dataset) - 1,
+                                         num=min(n, len(dataset))).round().astype(int).tolist()))
+    cols = max(1, math.ceil(math.sqrt(len(indices) / 2)))
+    rows = math.ceil(len(indices) / cols)
     cell = tile + caption_height(tile)
     grid = np.full((rows * cell, cols * 2 * tile, 3), 32, np.uint8)
     shown: set[int] = set()

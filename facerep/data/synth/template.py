@@ -102,7 +102,8 @@ def _nose(ip: IdentityParams) -> dict[int, list[float]]:
     top, tip, nz, nw = ip.eye_y - 0.02, ip.nose_tip_y, ip.nose_z, ip.nose_w
     return {27: [0.0, top, 0.0], 28: [0.0, top + (tip - top) / 3, -0.4 * nz],
             29: [0.0, top + 2 * (tip - top) / 3, -0.7 * nz], 30: [0.0, tip, -nz],
-            31: [-nw, tip + 0.08, -0.35 * nz], 32: [-0.5 * nw, tip + 0.1, -0.55 * nz], 33: [0.0, tip + 0.11, -0.7 * nz],
+            31: [-nw, tip + 0.08, -0.35 * nz], 32: [-0.5 * nw, tip + 0.1, -0.55 * nz],
+            33: [0.0, tip + 0.11, -0.7 * nz],
             77: [-0.07, top, 0.0], 78: [-0.09, top + 2 * (tip - top) / 3, -0.4 * nz],
             79: [-1.15 * nw, tip + 0.02, -0.25 * nz]}
 
@@ -137,7 +138,8 @@ def _assemble(ip: IdentityParams) -> np.ndarray:
         p[k] = v
     top = ip.eye_y - 0.02
     f = np.pi * np.arange(1, 10) / 10.0
-    p[FOREHEAD[:5]] = np.stack([-ip.face_w * np.cos(f), top - (top - ip.forehead_y) * np.sin(f), 0.3 + 0.0 * f], 1)[:5]
+    p[FOREHEAD[:5]] = np.stack([-ip.face_w * np.cos(f), top - (top - ip.forehead_y) * np.sin(f),
+                                0.3 + 0.0 * f], 1)[:5]
     p[IRIS[0]] = [-ip.eye_cx, ip.eye_y - 0.05 * ip.eye_h, 0.05]
     p[EAR[0]] = [-ip.face_w * 1.02, ip.eye_y + 0.14, 0.6]
     cap, line = _hair(ip)

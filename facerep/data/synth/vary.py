@@ -29,7 +29,8 @@ def _skin(ip: IdentityParams, level: int, n: int) -> IdentityParams:
 
 def _hair(ip: IdentityParams, level: int, n: int) -> IdentityParams:
     style = "short" if ip.hair_style == "bald" else ip.hair_style
-    return dataclasses.replace(ip, hair_style=style, hair_colour=list(HAIR_COLOURS)[level % len(HAIR_COLOURS)])
+    return dataclasses.replace(ip, hair_style=style,
+                               hair_colour=list(HAIR_COLOURS)[level % len(HAIR_COLOURS)])
 
 
 def _flag(name: str) -> Callable[[IdentityParams, int, int], IdentityParams]:

@@ -8,6 +8,7 @@ import dataclasses
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from .generator import PoseRange, au_noise, aus_from_noise, rng_for, sample_scene
 from .params import SceneParams
@@ -32,14 +33,18 @@ def clip_scene(seed: int, identity: int, clip: int, frame: int, n_frames: int, p
     t = frame / max(n_frames - 1, 1)
     w = t * t * (3.0 - 2.0 * t)
     sway = np.sin(np.pi * t) * 0.15
-    lerp = lambda a, b: (1.0 - w) * np.asarray(a, np.float64) + w * np.asarray(b, np.float64)
+
+    def lerp(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
+        return (1.0 - w) * np.asarray(a, np.float64) + w * np.asarray(b, np.float64)
+
     limits = np.array([poses.yaw, poses.pitch, poses.roll])
     pose = np.clip(lerp(start.pose, end.pose) + sway * limits * [1.0, 0.5, 0.3], -limits, limits)
     strength = 0.0 if start.expression == 0 else float(lerp(max(start.strength * 0.5, 0.3), 1.0))
     au = aus_from_noise(start.expression, strength, noise)
     fr = rng_for(seed, identity, clip, frame, 6)
     return dataclasses.replace(
-        start, au=au, strength=strength, pose=pose.astype(np.float32), scale=float(lerp(start.scale, end.scale)),
+        start, au=au, strength=strength, pose=pose.astype(np.float32),
+        scale=float(lerp(start.scale, end.scale)),
         cx=float(lerp(start.cx, end.cx)), cy=float(lerp(start.cy, end.cy)),
         gaze=tuple(float(v) for v in lerp(start.gaze, end.gaze)),  # type: ignore[arg-type]
         noise_offset=(int(fr.integers(16)), int(fr.integers(16))))

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..._plugins import import_submodules
 from ...registry import Registry
 
-METHODS: Registry[type] = Registry("pre-training method")
+if TYPE_CHECKING:  # _base imports config, which imports this package
+    from ._base import Method
+
+METHODS: Registry[type[Method]] = Registry("pre-training method")
 
 
 @dataclasses.dataclass
@@ -33,7 +37,7 @@ class NoOptions:
 
 
 def register_method(name: str, *, options: type | None = None, description: str = ""
-                    ) -> Callable[[type], type]:
+                    ) -> Callable[[type[Method]], type[Method]]:
     """Decorator: register a :class:`Method` subclass as ``name`` with its ``options`` dataclass."""
     return METHODS.register(name, description=description, options=options or NoOptions)
 
@@ -42,7 +46,7 @@ def _ensure_loaded() -> None:
     import_submodules(__name__)
 
 
-def get_method(name: str) -> type:
+def get_method(name: str) -> type[Method]:
     """The method class registered as ``name`` (unknown names list the valid ones)."""
     _ensure_loaded()
     return METHODS.get(name)

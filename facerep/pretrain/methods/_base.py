@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
@@ -14,6 +14,9 @@ from ...backbones.base import Backbone
 from ...config import PretrainConfig
 from ...data.sample import FaceDataset
 from ...errors import ConfigError
+
+if TYPE_CHECKING:  # timm is imported where a backbone is built (seconds to import)
+    from timm.models.vision_transformer import VisionTransformer
 
 ViewFn = Callable[[Any], list[Tensor]]
 
@@ -86,7 +89,7 @@ def momentum_copy(module: nn.Module) -> nn.Module:
     return twin
 
 
-def require_vit(backbone: Backbone, method: str) -> nn.Module:
+def require_vit(backbone: Backbone, method: str) -> VisionTransformer:
     """The timm VisionTransformer inside ``backbone``; a CNN raises a clear ConfigError."""
     vit = getattr(backbone, "model", None)
     if vit is None or not all(hasattr(vit, a) for a in ("patch_embed", "blocks", "pos_embed")):

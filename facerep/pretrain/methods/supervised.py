@@ -81,13 +81,16 @@ class Supervised(Method):
 
     @classmethod
     def options_from_data(cls, options: SupervisedOptions, dataset: FaceDataset) -> SupervisedOptions:
-        """``num_classes`` <= 0: the number of identities of ``dataset`` (its metadata, else largest id + 1)."""
+        """``num_classes`` <= 0: the number of identities of ``dataset`` (its metadata, else the largest
+        id + 1)."""
         if options.num_classes > 0:
             return options
         extra = dataset.info.extra
         n = extra.get("num_identities") or (len(extra["classes"]) if extra.get("classes") else None)
         if n is None:
-            n = 1 + max(int(s.identity) for s in track(dataset, "reading identities") if s.identity is not None)
+            samples = (dataset[i] for i in range(len(dataset)))
+            n = 1 + max(int(s.identity) for s in track(samples, "reading identities", total=len(dataset))
+                        if s.identity is not None)
         return dataclasses.replace(options, num_classes=int(n))
 
     @classmethod

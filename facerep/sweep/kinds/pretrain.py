@@ -37,8 +37,9 @@ def resolve_pretrain(values: dict[str, Any], path: Path, line: int | None) -> di
     if size is not None:
         key = _size_key()
         if key is None:
-            raise ConfigError(f"{where(path, line)}: size: {size}: this PretrainConfig has no option capping the "
-                              "number of images; put the size in the data spec (e.g. synth:ids=100,per_id=10)")
+            raise ConfigError(f"{where(path, line)}: size: {size}: this PretrainConfig has no option "
+                              "capping the number of images; put the size in the data spec "
+                              "(e.g. synth:ids=100,per_id=10)")
         values[key] = int(size)
     try:
         cfg = resolve_config(PretrainConfig, **values)
@@ -74,7 +75,8 @@ def pretrain_cells(blocks: Any, path: Path) -> list[Cell]:
         for b in axes["backbone"]:
             check_backbone(str(b), path, line)
         for method, data, size, seed, backbone in _product(axes):
-            values = {**options, "method": method, "data": data, "seed": int(seed), "backbone": backbone, "size": size}
+            values = {**options, "method": method, "data": data, "seed": int(seed), "backbone": backbone,
+                      "size": size}
             label = str(block.get("label") or _label(values, len(axes["seed"]) > 1))
             config = resolve_pretrain(dict(values), path, line)
             hashed = {k: v for k, v in config.items() if k not in NON_RESULT_KEYS}
