@@ -20,9 +20,10 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -94,7 +95,7 @@ def global_vector(pooled: torch.Tensor, dense: torch.Tensor | None, grid: int) -
     return torch.cat([pooled, grid_maps.flatten(1)], dim=1)
 
 
-def task_input(feats: "Features", rows: np.ndarray, *, kind: str, grid: int) -> torch.Tensor:
+def task_input(feats: Features, rows: np.ndarray, *, kind: str, grid: int) -> torch.Tensor:
     """Rows of the cached features a task reads (float32): kind "dense" [n, C, G, G], "pooled" [n, D] (kNN) or
     "global" (:func:`global_vector`)."""
     from .heads import as_tensor
@@ -247,11 +248,11 @@ def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, se
     return model.eval()
 
 
-def head_spec(x: torch.Tensor, cfg: Any, info: Any) -> Any:
+def head_spec(x: torch.Tensor, *, image_size: int, dense_grid: int, info: Any) -> Any:
     """The HeadSpec of a head reading ``x`` ([n, D] or [n, C, G, G])."""
     from .tasks._base import HeadSpec
 
     if x.dim() == 4:
-        return HeadSpec(0, int(x.shape[1]), int(x.shape[-1]), cfg.image_size, info)
-    return HeadSpec(int(x.shape[1]), 0, cfg.dense_grid, cfg.image_size, info)
+        return HeadSpec(0, int(x.shape[1]), int(x.shape[-1]), image_size, info)
+    return HeadSpec(int(x.shape[1]), 0, dense_grid, image_size, info)
 

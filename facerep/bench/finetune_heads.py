@@ -14,7 +14,7 @@ resolution.
 - ``recognition``: a margin loss on the normalised classifier over training identities (ArcFace, see
   :class:`facerep.bench.heads.EmbeddingHead`), built by the task itself.
 
-Tasks without a registered decoder fine-tune their linear-probe head (LP-FT, :mod:`facerep.bench.finetune`),
+Tasks without a registered decoder fine-tune their linear-probe head (LP-FT, :mod:`facerep.bench.modes.finetune`),
 as every task does with ``finetune_linear_heads``. A decoder maps the native maps [[B, C_i, H_i, W_i], …]
 (finest first) to the task's head space (``forward``) and gives its training loss (``train_loss(maps,
 targets)``).

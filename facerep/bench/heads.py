@@ -7,19 +7,28 @@
 - :func:`fit_ridge`: closed-form ridge regression (regression tasks, linear mode) with the penalty chosen by
   exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps, deterministic.
 - :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense classification,
-  fine-tuning); classification tasks marked ``closed_form`` use a ridge classifier in linear mode instead.
-- :func:`knn_vote`: cosine kNN with temperature-weighted votes (``--mode knn``).
+  fine-tuning); classification tasks whose ``probe`` is "ridge_classifier" use a ridge classifier in linear mode
+  instead (:func:`fit_head` returns the fitted predictor).
+- :func:`knn_vote`: cosine kNN with temperature-weighted votes (``--mode knn``, :mod:`facerep.bench.modes.knn`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .settings import HeadSettings
+
+if TYPE_CHECKING:
+    from .tasks._base import Task
+
 RIDGE_GRID = tuple(10.0 ** k for k in range(-3, 5))  # × mean squared singular value
+
+
 class HeldOut(NamedTuple):
     """A task's held-out criterion of one penalty (:data:`CVLoss`): the ``loss`` and the loss of the predictor that
     ignores the inputs (``baseline``, e.g. 1 - the majority class's share of the training rows). A penalty must
@@ -311,30 +320,41 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
     head.eval()
 
 
-def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Any, seed: int,
-             groups: np.ndarray | None = None, gram: torch.Tensor | None = None) -> bool:
-    """Fit a task's head on features. x: [N, ...] features; y: [N, ...] head-space targets; ``groups`` [N]: the
-    identity (subject, video) of each sample, for leave-one-group-out penalty selection; ``gram``: see
-    :func:`fit_ridge`.
+class ScoredHead(nn.Module):
+    """A fitted ridge classifier mapped to head space: ``from_scores(head(x))`` (:meth:`Task.from_scores`)."""
 
-    - regression tasks: ridge in closed form on the targets;
-    - classification tasks with ``closed_form`` in linear mode: a ridge classifier, i.e. ridge on
-      ``task.vote_targets(y)`` (one-hot / 0-1 columns); the head then outputs scores, which the caller maps to
-      head space with ``task.from_scores`` -- returns True in that case;
-    - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``)."""
+    def __init__(self, head: nn.Module, from_scores: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.head, self.from_scores = head, from_scores
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_scores(self.head(x))
+
+
+def fit_head(task: Task, head: nn.Module, x: torch.Tensor, y: torch.Tensor, *, settings: HeadSettings, seed: int,
+             groups: np.ndarray | None = None, gram: torch.Tensor | None = None,
+             ridge_classifier: bool = True) -> nn.Module:
+    """Fit a task's head on features and return the fitted predictor (features -> head-space outputs). x: [N, ...]
+    features; y: [N, ...] head-space targets; ``groups`` [N]: the identity (subject, video) of each sample, for
+    leave-one-group-out penalty selection; ``gram``: see :func:`fit_ridge`.
+
+    - ``task.probe`` "ridge": ridge in closed form on the targets (penalty by :meth:`Task.penalty_loss`);
+    - "ridge_classifier" with ``ridge_classifier`` (the linear mode): ridge on ``task.vote_targets(y)`` (one-hot /
+      0-1 columns); the predictor maps the fitted scores to head space with ``task.from_scores``;
+    - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``, ``head_batch``)."""
     torch.manual_seed(seed)
-    scored = False
-    loss = getattr(task, "cv_loss", None)  # the task's own held-out criterion for the penalty, if any
-    if task.regression and isinstance(head, ProbeHead):
+    loss = task.penalty_loss()
+    if task.probe == "ridge" and isinstance(head, ProbeHead):
         fit_ridge(head, x, y, groups, loss, gram)
-    elif getattr(task, "closed_form", False) and cfg.mode == "linear" and isinstance(head, ProbeHead):
+    elif task.probe == "ridge_classifier" and ridge_classifier and isinstance(head, ProbeHead):
         fit_ridge(head, x, task.vote_targets(y), groups, loss, gram)
-        scored = True
+        head.eval()
+        return ScoredHead(head, task.from_scores).eval()
     else:
-        fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=cfg.head_steps, lr=cfg.head_lr,
-                     weight_decay=cfg.head_weight_decay, batch=cfg.head_batch, seed=seed)
+        fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=settings.head_steps, lr=settings.head_lr,
+                     weight_decay=settings.head_weight_decay, batch=settings.head_batch, seed=seed)
     head.eval()
-    return scored
+    return head
 
 
 def fan_in(head: nn.Module) -> int:

@@ -16,16 +16,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..errors import ConfigError, FacerepError
-from .corruptions import corrupt, parse_corruptions
-from .features import cached_features, default_cache_dir
+from .corruptions import parse_corruptions
+from .features import task_input
 from .groups import breakdown, gaps, group_labels
+from .modes import TRIVIAL
 from .prepare import take
+from .settings import RobustnessSettings
+from .sources import FeatureKey, corrupted
 from .visibility import part_metrics
 
 CELL = ["task", "dataset", "mode", "fraction", "shots"]  # one robustness summary per backbone and cell
@@ -33,91 +38,54 @@ TRAINING = {"train_corruptions": "clean", "train_skew": ""}  # training conditio
 ERROR_COLUMNS = ("relative_error_increase", "ce", "relative_ce")
 
 
-def corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
-    """The (name, severity) pairs of the test-time corruptions (ConfigError / UnknownNameError on bad input)."""
-    pairs = parse_corruptions(list(cfg.corruptions))
-    if pairs and cfg.mode == "finetune":
-        raise ConfigError("--corruptions evaluates heads on cached features: use --mode linear or knn")
-    return pairs
-
-
-def train_corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
-    """The (name, severity) pairs of ``--train-corruptions``; errors name the option."""
+def parse_pairs(specs: list[str], *, option: str) -> list[tuple[str, str]]:
+    """The (name, severity) pairs of corruption specs (``NAME:S1,S2``); ConfigError / UnknownNameError on bad
+    input, naming ``option``."""
     try:
-        pairs = parse_corruptions(list(cfg.train_corruptions))
+        return parse_corruptions(list(specs))
     except FacerepError as e:
-        raise type(e)(f"--train-corruptions: {e}") from None
-    if pairs and cfg.mode == "finetune":
-        raise ConfigError("--train-corruptions trains heads on cached features: use --mode linear or knn")
-    return pairs
+        raise type(e)(f"{option}: {e}") from None
 
 
-def train_label(cfg: Any) -> dict[str, str]:
+def train_label(robustness: RobustnessSettings) -> dict[str, str]:
     """Record columns that say how the heads were trained: ``train_corruptions`` (``clean`` by default) when a
     corruption option is set, ``train_skew`` when the training split is skewed to a subgroup."""
-    out = {"train_corruptions": " ".join(cfg.train_corruptions) or "clean"} \
-        if cfg.corruptions or cfg.train_corruptions else {}
-    return out | ({"train_skew": cfg.train_skew} if cfg.train_skew else {})
+    out = {"train_corruptions": robustness.train_label} if robustness.corrupted else {}
+    return out | ({"train_skew": robustness.train_skew} if robustness.train_skew else {})
 
 
-def encode_corrupted(src: Any, model: Any, weights: str, cfg: Any) -> int:
-    """Encode every corrupted copy into ``src.features["test|NAME:SEV"]`` (test crops, ``--corruptions``) and
-    ``src.features["train|NAME:SEV"]`` (training crops, ``--train-corruptions``); occluded regions of the test
-    copies go to ``src.regions`` ([N, S, S] bool, crop pixels). Returns the number of images encoded this run.
-    Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
-    forwarded = 0
-    for split, prep, pairs in (("test", src.test if src.official else src.train, corruption_pairs(cfg)),
-                               ("train", src.train, train_corruption_pairs(cfg))):
-        for name, sev in pairs:
-            key = f"{split}|{name}:{sev}"
-            twin = f"{'train' if split == 'test' else 'test'}|{name}:{sev}"
-            if key in src.features:
-                continue
-            if not src.official and twin in src.features:  # one prepared set: same crops, same features
-                src.features[key] = src.features[twin]
-                continue
-            seeds = (int(cfg.split_seed) * 1_000_003 + prep.batch["index"]).tolist()
-            done = [corrupt(c, name, sev, seed=s) for c, s in zip(prep.crops, seeds)]
-            if split == "test" and done and done[0][1] is not None:
-                src.regions[key] = np.stack([r for _, r in done if r is not None])
-            feats = cached_features(model, [c for c, _ in done], weights=weights,
-                                    digest=f"{prep.digest}|{name}:{sev}", name=f"{prep.name} {name}:{sev}",
-                                    cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
-                                    grid=src.view.grid, batch_size=cfg.batch_size, native=src.native)
-            forwarded += len(done) if feats.computed else 0
-            src.features[key] = feats
-    return forwarded
-
-
-def corruption_rows(task: Any, outs: list[Any], pairs: list[tuple[str, str]], test_batch: dict[str, Any], truth: Any,
-                    common: dict[str, Any], regions: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+def corruption_rows(task: Any, outs: list[Any], pairs: Sequence[tuple[str, str]], test_batch: dict[str, Any],
+                    truth: Any, common: dict[str, Any], regions: Mapping[FeatureKey, np.ndarray] | None = None
+                    ) -> list[dict[str, Any]]:
     """Record rows of the head's outputs on each corrupted test set (``outs`` aligned with ``pairs``); with the
-    occluded ``regions`` of a pair ("NAME:SEV" -> [n_test, S, S] bool), also its visible / occluded metrics."""
+    occluded ``regions`` of a pair (its test features' key -> [n_test, S, S] bool), also its visible / occluded
+    metrics."""
     rows = []
     for (name, sev), out in zip(pairs, outs):
         pred = task.decode(out, test_batch)
         scores = task.metrics(pred, truth)
-        region = (regions or {}).get(f"{name}:{sev}")
+        region = (regions or {}).get(corrupted("test", name, sev))
         if region is not None:
             scores.update(part_metrics(task, pred, truth, test_batch, region))
         rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v)) for m, v in scores.items()]
     return rows
 
 
-def group_rows(task: Any, out: Any, test_batch: dict[str, Any], cfg: Any, common: dict[str, Any],
-               metric_names: list[str]) -> list[dict[str, Any]]:
-    """Per-subgroup rows (value, CI, count) and a gap row per attribute for the clean test predictions."""
+def group_rows(task: Any, out: Any, test_batch: dict[str, Any], *, groups: Sequence[str], n_boot: int,
+               common: dict[str, Any], metric_names: list[str]) -> list[dict[str, Any]]:
+    """Per-subgroup rows (value, CI, count; ``n_boot`` bootstrap resamples) and a gap row per attribute of
+    ``groups`` for the clean test predictions."""
     def score(idx: np.ndarray) -> dict[str, float]:
         sub = take(test_batch, idx)
         try:
             return task.metrics(task.decode(out[idx], sub), task.truth(sub))
         except (ValueError, FacerepError):  # e.g. a group too small for a verification protocol
-            return {m: math.nan for m in metric_names}
+            return dict.fromkeys(metric_names, math.nan)
 
     rows: list[dict[str, Any]] = []
-    for attr in cfg.groups:
+    for attr in groups:
         labels = group_labels(test_batch["groups"], attr, task=task.name, dataset=common.get("dataset", ""))
-        results = breakdown(score, labels, attr, n_boot=cfg.group_bootstrap, seed=int(common.get("seed", 0)))
+        results = breakdown(score, labels, attr, n_boot=n_boot, seed=int(common.get("seed", 0)))
         rows += [dict(common, group=f"{attr}={r.group}", n_group=r.n, metric=r.metric, value=r.value,
                       ci_low=r.ci_low, ci_high=r.ci_high) for r in results]
         rows += [dict(common, group=f"{a}:gap", n_group=len(labels), metric=m, value=g)
@@ -129,7 +97,7 @@ def _errors(df: pd.DataFrame, direction: dict[str, tuple[str, str]]) -> pd.DataF
     """Whole-test-set rows of each task's primary metric, averaged over seeds, as an error E (lower is better):
     1 - value for "max" metrics (in [0, 1]), value for "min" metrics. Columns: backbone, CELL, corruption,
     severity, value, error."""
-    keep = (df["mode"] != "trivial") & (df["metric"] == df["task"].map(lambda t: direction[t][0]))
+    keep = (df["mode"] != TRIVIAL) & (df["metric"] == df["task"].map(lambda t: direction[t][0]))
     if "group" in df.columns:
         keep &= df["group"].isna() | (df["group"].astype(str) == "")
     # shots runs have no fraction (NaN): 0 keeps them apart and lets them be looked up
@@ -218,10 +186,6 @@ def augmented_inputs(feats: list[Any], idx: np.ndarray, y: Any, groups: np.ndarr
                      grid: int) -> tuple[Any, Any, np.ndarray | None]:
     """Training inputs of one subset over the clean features and each ``--train-corruptions`` copy (``feats``:
     clean first): x [n·(1+k), ...] (clean rows first, then each copy in order), targets y and groups repeated."""
-    import torch
-
-    from .features import task_input
-
     x = torch.cat([task_input(f, idx, kind=kind, grid=grid) for f in feats])
     return (x, *repeat_labels(y, groups, len(feats)))
 

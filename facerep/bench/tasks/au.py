@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .. import metrics as M
-from ..heads import linear_head
+from ..heads import CVLoss, linear_head
 from . import register_task
 from ._base import HeadSpec, Task, to_numpy
 
@@ -54,7 +54,7 @@ class ActionUnits(AUHead, Task):
     name = "au"
     needs = frozenset({"au"})
     primary = ("icc", "max")
-    regression = True
+    probe = "ridge"
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         return batch["au"] / MAX_INTENSITY
@@ -64,6 +64,10 @@ class ActionUnits(AUHead, Task):
 
     def truth(self, batch: dict[str, Any]) -> np.ndarray:
         return to_numpy(batch["au"]).astype(np.float64)
+
+    def penalty_loss(self) -> CVLoss:
+        """:meth:`cv_loss`."""
+        return self.cv_loss
 
     def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> float:
         """The ridge penalty's held-out criterion: minus the mean ICC(3,1) over AUs (the primary metric). Squared

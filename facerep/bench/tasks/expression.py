@@ -17,7 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import metrics as M
-from ..heads import HeldOut, linear_head
+from ..heads import CVLoss, HeldOut, linear_head
 from . import register_task
 from ._base import HeadSpec, Task, classification_trivial, masked_mse, nanmean0, to_numpy
 
@@ -28,7 +28,7 @@ class Expression(Task):
     needs = frozenset({"expression"})
     primary = ("accuracy", "max")
     shots_by = "class"
-    closed_form = True
+    probe = "ridge_classifier"
     crop = "aligned"
     mirror_invariant = True  # the class does not change with a flip (valence / arousal neither)
 
@@ -67,6 +67,10 @@ class Expression(Task):
 
     def from_votes(self, v: torch.Tensor) -> torch.Tensor:
         return torch.cat([torch.log(v[:, :self.n].clamp(min=1e-6)), v[:, self.n:]], 1)
+
+    def penalty_loss(self) -> CVLoss:
+        """:meth:`cv_loss`."""
+        return self.cv_loss
 
     def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> HeldOut:
         """The ridge penalty's held-out criterion: the error rate of the argmax over the class columns (1 - accuracy,

@@ -65,8 +65,8 @@ class Landmarks2d(Task):
     needs = frozenset({"landmarks2d"})
     primary = ("nme_interocular", "min")
     input = "dense"
-    regression = True
-    knn = False
+    probe = "ridge"
+    knn = "none"
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info, self.k = info, int(train["landmarks2d"].shape[1])
@@ -77,10 +77,10 @@ class Landmarks2d(Task):
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         """[N, K*2]: crop pixels scaled to [-1, 1]."""
         lm = batch["landmarks2d"]
-        return (lm / self.cfg.image_size * 2.0 - 1.0).reshape(len(lm), -1)
+        return (lm / self.settings.image_size * 2.0 - 1.0).reshape(len(lm), -1)
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
-        pts = (to_numpy(out).reshape(len(out), self.k, 2).astype(np.float64) + 1.0) / 2.0 * self.cfg.image_size
+        pts = (to_numpy(out).reshape(len(out), self.k, 2).astype(np.float64) + 1.0) / 2.0 * self.settings.image_size
         return crop_to_original(pts, batch["affine"])
 
     def truth(self, batch: dict[str, Any]) -> np.ndarray:

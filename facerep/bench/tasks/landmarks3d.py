@@ -24,8 +24,8 @@ class Landmarks3d(Task):
     needs = frozenset({"landmarks3d"})
     primary = ("nme_box", "min")
     input = "dense"
-    regression = True
-    knn = False
+    probe = "ridge"
+    knn = "none"
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info, self.k = info, int(train["landmarks3d"].shape[1])
@@ -36,14 +36,14 @@ class Landmarks3d(Task):
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         """[N, K*3]: crop pixels (x, y, z) scaled by 2 / image size (x, y then lie in [-1, 1])."""
         lm = batch["landmarks3d"].clone()
-        lm[..., :2] = lm[..., :2] / self.cfg.image_size * 2.0 - 1.0
-        lm[..., 2] = lm[..., 2] / self.cfg.image_size * 2.0
+        lm[..., :2] = lm[..., :2] / self.settings.image_size * 2.0 - 1.0
+        lm[..., 2] = lm[..., 2] / self.settings.image_size * 2.0
         return lm.reshape(len(lm), -1)
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
         pts = to_numpy(out).reshape(len(out), self.k, 3).astype(np.float64)
-        pts[..., :2] = (pts[..., :2] + 1.0) / 2.0 * self.cfg.image_size
-        pts[..., 2] = pts[..., 2] / 2.0 * self.cfg.image_size
+        pts[..., :2] = (pts[..., :2] + 1.0) / 2.0 * self.settings.image_size
+        pts[..., 2] = pts[..., 2] / 2.0 * self.settings.image_size
         return crop_to_original(pts, batch["affine"])
 
     def truth(self, batch: dict[str, Any]) -> np.ndarray:

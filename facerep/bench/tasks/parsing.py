@@ -37,7 +37,7 @@ class Parsing(Task):
     needs = frozenset({"mask"})
     primary = ("mean_f1", "max")
     input = "pixels"
-    knn = False
+    knn = "none"
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -92,7 +92,7 @@ class Parsing(Task):
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> list[np.ndarray]:
         """Packed logits [N, K, L] -> arg-max masks in original image pixels (list of H_i × W_i uint8)."""
-        size, masks = self.cfg.image_size, []
+        size, masks = self.settings.image_size, []
         for start in range(0, len(out), _CHUNK):
             up = upsample_packed(out[start:start + _CHUNK], self.levels, size)
             crop = up.max(1).indices.to(torch.uint8).numpy()  # = argmax(1) (first maximum), several times faster

@@ -21,7 +21,7 @@ class Pose(Task):
     name = "pose"
     needs = frozenset({"pose"})
     primary = ("mae", "min")
-    regression = True
+    probe = "ridge"
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
         return linear_head(spec.pooled_dim, 3)

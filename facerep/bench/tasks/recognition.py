@@ -42,7 +42,8 @@ class Recognition(Task):
     needs = frozenset({"identity"})
     primary = ("verification_accuracy", "max")
     subset_groups = True
-    closed_form = True  # linear mode: ridge to one-hot training identities; the fitted scores are the embedding
+    probe = "ridge_classifier"  # linear mode: ridge to one-hot training identities; the fitted scores embed
+    knn = "features"  # kNN mode: the raw pooled features are the embeddings (no training)
     holdout_groups = False  # an unseen person's one-hot column cannot be fitted: hold out single images instead
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
@@ -67,9 +68,13 @@ class Recognition(Task):
         return to_numpy(batch["identity"])
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
-        if self.cfg.mode == "linear":
-            return linear_head(spec.pooled_dim, self.n)
-        margin = 0.0 if self.cfg.finetune_linear_heads else ARC_MARGIN
+        """The linear probe: least-squares scores of the training identities (:meth:`from_scores` embeds)."""
+        return linear_head(spec.pooled_dim, self.n)
+
+    def finetune_head(self, spec: HeadSpec, *, linear: bool) -> torch.nn.Module:
+        """A projection to an embedding with a cosine classifier over the training identities, trained with
+        ArcFace's margin unless ``linear``."""
+        margin = 0.0 if linear else ARC_MARGIN
         return EmbeddingHead(spec.pooled_dim, min(EMBED_DIM, spec.pooled_dim), self.n, margin=margin)
 
     def vote_targets(self, y: torch.Tensor) -> torch.Tensor:
@@ -89,10 +94,6 @@ class Recognition(Task):
     def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
         """The same embedding for every face: every pair scores alike (chance verification)."""
         return torch.ones(n, EMBED_DIM)
-
-    def knn_predict(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
-        """kNN mode: the raw pooled features are the embeddings (no training)."""
-        return x_test
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> np.ndarray:
         return F.normalize(out.float(), dim=1).numpy().astype(np.float64)
@@ -116,8 +117,8 @@ class Recognition(Task):
             return i, j, given[2][keep]
         _, counts = np.unique(ids, return_counts=True)
         same_max = int((counts * (counts - 1) // 2).sum())
-        n_pairs = max(2, min(self.cfg.n_pairs, 2 * same_max))
-        return recognition_pairs(ids, n_pairs, self.cfg.split_seed)
+        n_pairs = max(2, min(self.settings.n_pairs, 2 * same_max))
+        return recognition_pairs(ids, n_pairs, self.settings.split_seed)
 
     def metrics(self, pred: np.ndarray, target: dict[str, np.ndarray]) -> dict[str, float]:
         ids = target["ids"]

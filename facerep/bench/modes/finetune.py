@@ -16,30 +16,74 @@ yaw and roll. (Tasks whose landmark scheme has no known left/right correspondenc
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..data.sample import FaceSample, collate
-from ..data.transforms import hflip
-from ..errors import ConfigError
-from .features import encode, global_vector, head_spec, stack_images
-from .finetune_heads import build_decoder, has_decoder
-from .heads import fit_head, param_groups
-from .pixels import fit_pixel_probe
-from .sources import crop_view
-from .tasks._base import HeadSpec, Task
+from ...data.sample import FaceSample, collate
+from ...data.transforms import hflip
+from ...errors import ConfigError
+from ..features import encode, global_vector, head_spec, stack_images
+from ..finetune_heads import build_decoder, has_decoder
+from ..heads import fit_head, param_groups
+from ..pixels import fit_pixel_probe
+from ..settings import FeatureSettings, HeadSettings, ViewSettings
+from ..sources import crop_view
+from ..tasks._base import HeadSpec, Task
+from . import register_mode
+from ._base import Mode, Predictor, TaskData
 
 Inputs = Callable[[Sequence[FaceSample]], Any]  # crops -> the head's input (a tensor, or native maps)
 
 
-def _features(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> Any:
+@dataclass(frozen=True)
+class FinetuneOptions:
+    """``--mode finetune``: epochs, learning rates, flips and heads; the heads' and crops' settings; the batch
+    size and native strides of the feature settings."""
+
+    finetune_epochs: int
+    finetune_lr_backbone: float
+    finetune_lr_head: float
+    finetune_lr_decoder: float
+    finetune_hflip: bool
+    finetune_linear_heads: bool
+    head: HeadSettings
+    view: ViewSettings
+    features: FeatureSettings
+
+
+@register_mode("finetune", options=FinetuneOptions,
+               description="backbone and head trained end to end on the face crops")
+class FinetuneMode(Mode):
+    reads = "crops"
+    options: FinetuneOptions
+
+    def predictor(self, data: TaskData) -> Predictor:
+        return Finetuned(data, self.options)
+
+
+class Finetuned:
+    """A fresh fine-tuned copy of the backbone per training subset (:class:`Predictor`; no corrupted test sets:
+    the API refuses corruptions in modes that read crops)."""
+
+    def __init__(self, data: TaskData, options: FinetuneOptions) -> None:
+        self.data, self.options = data, options
+
+    def fit_predict(self, idx: np.ndarray, y: torch.Tensor, *, groups: np.ndarray | None,
+                    seed: int) -> list[torch.Tensor]:
+        d = self.data
+        return [finetune_predict(d.task, d.model, d.src, idx, d.test_pos, y, options=self.options, seed=seed)]
+
+
+def _features(model: Any, crops: Sequence[FaceSample], task: Task, opts: FinetuneOptions) -> Any:
     """The task's input, as in the linear mode: the dense grid, the global vector, or (tasks of input
     "pixels") the maps of ``native_strides`` at native resolution."""
     if task.input == "pixels":
-        return _native(model, crops, cfg)
-    view = crop_view(cfg, task)
+        return _native(model, crops, opts)
+    view = crop_view(opts.view, task)
     out = encode(model, stack_images(crops), strides=view.strides, grid=view.grid,
                  dense=task.input == "dense" or view.global_grid > 0)
     if task.input == "dense":
@@ -47,10 +91,10 @@ def _features(model: Any, crops: Sequence[FaceSample], task: Task, cfg: Any) -> 
     return global_vector(out["pooled"], out.get("dense"), view.global_grid)
 
 
-def _native(model: Any, crops: Sequence[FaceSample], cfg: Any) -> list[torch.Tensor]:
+def _native(model: Any, crops: Sequence[FaceSample], opts: FinetuneOptions) -> list[torch.Tensor]:
     """The backbone maps of ``native_strides`` at their own resolution, finest first:
     [[B, C_i, H_i, W_i], …]."""
-    out = encode(model, stack_images(crops), strides=(), grid=1, dense=False, native=cfg.native_strides)
+    out = encode(model, stack_images(crops), strides=(), grid=1, dense=False, native=opts.features.native_strides)
     return out["native"]
 
 
@@ -71,44 +115,47 @@ def _train_frozen_bn(model: torch.nn.Module) -> None:
             m.eval()
 
 
-def _frozen(model: Any, crops: Sequence[FaceSample], inputs: Inputs, cfg: Any) -> Any:
+def _frozen(model: Any, crops: Sequence[FaceSample], inputs: Inputs, batch_size: int) -> Any:
     """``inputs`` of every crop in eval mode without gradients, batch by batch, concatenated (level by level
     for lists of maps)."""
     model.eval()
     with torch.no_grad():
-        parts = [inputs(crops[s:s + cfg.batch_size]) for s in range(0, len(crops), cfg.batch_size)]
+        parts = [inputs(crops[s:s + batch_size]) for s in range(0, len(crops), batch_size)]
     if isinstance(parts[0], list):
         return [torch.cat(level) for level in zip(*parts)]
     return torch.cat(parts)
 
 
-def _levels_spec(model: Any, crop: FaceSample, cfg: Any, info: Any) -> HeadSpec:
+def _levels_spec(model: Any, crop: FaceSample, opts: FinetuneOptions, info: Any) -> HeadSpec:
     """The HeadSpec of a decoder: the native maps' (C, H, W), from one crop."""
-    maps = _frozen(model, [crop], lambda c: _native(model, c, cfg), cfg)
+    maps = _frozen(model, [crop], lambda c: _native(model, c, opts), opts.features.batch_size)
     levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in maps)
-    return HeadSpec(0, 0, 0, cfg.image_size, info, levels=levels)
+    return HeadSpec(0, 0, 0, opts.head.image_size, info, levels=levels)
 
 
-def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tensor, cfg: Any,
+def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tensor, opts: FinetuneOptions,
                  seed: int) -> tuple[torch.nn.Module, Inputs, Callable[..., torch.Tensor]]:
     """The task's linear-probe head, fitted on the initial backbone's features of ``chosen`` (LP), with its
     input function and training loss (LP-FT)."""
-    inputs: Inputs = lambda crops: _features(model, crops, task, cfg)
-    x0 = _frozen(model, chosen, inputs, cfg)
+    hs = opts.head
+    inputs: Inputs = lambda crops: _features(model, crops, task, opts)
+    x0 = _frozen(model, chosen, inputs, opts.features.batch_size)
+    head: torch.nn.Module
     if task.input == "pixels":
         levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in x0)
-        head = task.build_head(HeadSpec(0, 0, 0, cfg.image_size, task.info, levels=levels))
+        head = task.build_head(HeadSpec(0, 0, 0, hs.image_size, task.info, levels=levels))  # type: ignore[arg-type]
         reader = lambda rows: [m[torch.from_numpy(np.asarray(rows))] for m in x0]
-        fit_pixel_probe(head, [reader], np.arange(len(chosen)), y, None, per_class=cfg.pixels_per_class,
-                        seed=seed, n_classes=task.n, power=cfg.pixels_class_power)
+        fit_pixel_probe(head, [reader], np.arange(len(chosen)), y, None, per_class=hs.pixels_per_class,  # type: ignore[arg-type]
+                        seed=seed, n_classes=task.n, power=hs.pixels_class_power)  # type: ignore[attr-defined]
     else:
-        head = task.build_head(head_spec(x0, cfg, task.info))
-        fit_head(task, head, x0, y, cfg, seed)
+        spec = head_spec(x0, image_size=hs.image_size, dense_grid=hs.dense_grid, info=task.info)
+        head = task.finetune_head(spec, linear=opts.finetune_linear_heads)
+        head = fit_head(task, head, x0, y, settings=hs, seed=seed, ridge_classifier=False)
     return head, inputs, lambda x, t: task.loss(head(x), t, head)
 
 
 def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_pos: np.ndarray,
-                     y: torch.Tensor, cfg: Any, seed: int) -> torch.Tensor:
+                     y: torch.Tensor, *, options: FinetuneOptions, seed: int) -> torch.Tensor:
     """Fine-tune a copy of ``backbone`` with a new head on train positions ``idx`` (targets ``y`` [n, ...])
     and return the head-space output on the test positions: with the task's decoder, or its linear-probe
     head initialised by a linear probe on the initial backbone's features."""
@@ -118,38 +165,38 @@ def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_
     torch.manual_seed(seed)
     model = copy.deepcopy(backbone)
     chosen = [train_crops[i] for i in idx]
+    opts, batch = options, options.features.batch_size
     decoder = None
-    if not cfg.finetune_linear_heads and has_decoder(task):
-        decoder = build_decoder(task, _levels_spec(model, chosen[0], cfg, info))
+    if not opts.finetune_linear_heads and has_decoder(task):
+        decoder = build_decoder(task, _levels_spec(model, chosen[0], opts, info))
     if decoder is not None:
         head: torch.nn.Module = decoder
-        inputs: Inputs = lambda crops: _native(model, crops, cfg)
+        inputs: Inputs = lambda crops: _native(model, crops, opts)
         step_loss = decoder.train_loss
-        _warm_up(decoder, [m.half() for m in _frozen(model, chosen, inputs, cfg)], y, cfg, seed)
+        _warm_up(decoder, [m.half() for m in _frozen(model, chosen, inputs, batch)], y, opts, seed)
     else:
-        head, inputs, step_loss = _linear_head(task, model, chosen, y, cfg, seed)
-    lr_head = cfg.finetune_lr_decoder if decoder is not None else cfg.finetune_lr_head
-    _train(model, head, inputs, step_loss, task, chosen, y, cfg, seed, info, lr_head)
+        head, inputs, step_loss = _linear_head(task, model, chosen, y, opts, seed)
+    lr_head = opts.finetune_lr_decoder if decoder is not None else opts.finetune_lr_head
+    _train(model, head, inputs, step_loss, task, chosen, y, opts, seed, info, lr_head)
     head.eval()
     test = [test_crops[i] for i in test_pos]
     model.eval()
     with torch.no_grad():
-        starts = range(0, len(test), cfg.batch_size)
-        return torch.cat([head(inputs(test[s:s + cfg.batch_size])) for s in starts])
+        return torch.cat([head(inputs(test[s:s + batch])) for s in range(0, len(test), batch)])
 
 
-def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor, cfg: Any,
+def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor, opts: FinetuneOptions,
              seed: int) -> None:
     """Train a decoder alone on the initial backbone's maps of the training faces (float16, [[n, C_i, H_i,
     W_i], …]; ``head_steps`` AdamW steps on seeded mini-batches of ``batch_size`` at ``finetune_lr_decoder``):
     the decoders' counterpart of LP-FT's linear probe, so that joint fine-tuning does not start from a random
     head."""
-    opt = torch.optim.AdamW(decoder.parameters(), lr=cfg.finetune_lr_decoder,
-                            weight_decay=cfg.head_weight_decay)
+    opt = torch.optim.AdamW(decoder.parameters(), lr=opts.finetune_lr_decoder,
+                            weight_decay=opts.head.head_weight_decay)
     gen = torch.Generator().manual_seed(seed)
     decoder.train()
-    for _ in range(cfg.head_steps):
-        idx = torch.randperm(len(y), generator=gen)[:cfg.batch_size]
+    for _ in range(opts.head.head_steps):
+        idx = torch.randperm(len(y), generator=gen)[:opts.features.batch_size]
         loss = decoder.train_loss([m[idx].float() for m in maps], y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -157,19 +204,20 @@ def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor
 
 
 def _train(model: Any, head: torch.nn.Module, inputs: Inputs, step_loss: Callable[..., torch.Tensor],
-           task: Task, chosen: list[FaceSample], y: torch.Tensor, cfg: Any, seed: int, info: Any,
+           task: Task, chosen: list[FaceSample], y: torch.Tensor, opts: FinetuneOptions, seed: int, info: Any,
            lr_head: float) -> None:
     """``finetune_epochs`` passes of AdamW over ``chosen`` in seeded mini-batches, label-consistent flips."""
-    opt = torch.optim.AdamW(param_groups(model, head, cfg.finetune_lr_backbone, lr_head),
-                            weight_decay=cfg.head_weight_decay)
-    flip = cfg.finetune_hflip and _can_flip(task, chosen[0], info)
+    opt = torch.optim.AdamW(param_groups(model, head, opts.finetune_lr_backbone, lr_head),
+                            weight_decay=opts.head.head_weight_decay)
+    flip = opts.finetune_hflip and _can_flip(task, chosen[0], info)
+    batch = opts.features.batch_size
     rng = np.random.default_rng(seed)
     _train_frozen_bn(model)
     head.train()
-    for _ in range(cfg.finetune_epochs):
+    for _ in range(opts.finetune_epochs):
         order = rng.permutation(len(chosen))
-        for start in range(0, len(order), cfg.batch_size):
-            part = order[start:start + cfg.batch_size]
+        for start in range(0, len(order), batch):
+            part = order[start:start + batch]
             if len(part) < 2 <= len(order):  # batch norm cannot train on a single image
                 continue
             samples = [hflip(chosen[i], info) if flip and rng.random() < 0.5 else chosen[i] for i in part]
