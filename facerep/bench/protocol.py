@@ -1,16 +1,16 @@
 """The few-shot protocol: tasks × (fractions and/or shots) × seeds, in one registered evaluation mode.
 
-The mode (:mod:`facerep.bench.modes`: ``linear``, ``knn``, ``finetune``, or any registered one) says whether it reads
-cached features (computed once per dataset split and crop, float16 memory maps, :mod:`facerep.bench.features`;
-every fraction, seed and task reads them) or the face crops, which tasks it can evaluate, and builds each task's
-heads; the protocol asks it and never compares mode names.
+The mode (:mod:`facerep.bench.modes`: ``linear``, ``knn``, ``finetune``, or any registered one) says whether
+it reads cached features (computed once per dataset split and crop, float16 memory maps,
+:mod:`facerep.bench.features`; every fraction, seed and task reads them) or the face crops, which tasks it can
+evaluate, and builds each task's heads; the protocol asks it and never compares mode names.
 
-For one seed, subsets are nested (1 % ⊂ 2 % ⊂ … ⊂ 100 %), stratified by class for classification tasks and made
-of whole identities for recognition (:func:`facerep.data.splits.nested_subsets`); ``--shots K`` takes K per class
-(classification) or per identity (:func:`facerep.data.splits.shots_subset`). The test set is the same for every
-fraction and seed. Each (seed, fraction) also records the task's trivial baseline (mode ``trivial``); a task
-scored with no training rows records mode ``unsupervised``. Every argument is typed and keyword-only; the API
-(:mod:`facerep.bench.api`) unpacks the BenchConfig into them.
+For one seed, subsets are nested (1 % ⊂ 2 % ⊂ … ⊂ 100 %), stratified by class for classification tasks and
+made of whole identities for recognition (:func:`facerep.data.splits.nested_subsets`); ``--shots K`` takes K
+per class (classification) or per identity (:func:`facerep.data.splits.shots_subset`). The test set is the
+same for every fraction and seed. Each (seed, fraction) also records the task's trivial baseline (mode
+``trivial``); a task scored with no training rows records mode ``unsupervised``. Every argument is typed and
+keyword-only; the API (:mod:`facerep.bench.api`) unpacks the BenchConfig into them.
 """
 from __future__ import annotations
 
@@ -104,15 +104,16 @@ def subsets(task: Task, batch: dict[str, Any], train_pos: np.ndarray, *, protoco
     for k in protocol.shots:
         labels = classes if task.shots_by == "class" else ident
         if labels is None:
-            raise ConfigError("--shots needs class or identity labels to draw K per class, and this data has none")
+            raise ConfigError("--shots needs class or identity labels to draw K per class, and this data has "
+                              "none")
         out.append((float("nan"), int(k), shots_subset(train_pos, labels, int(k), seed)))
     return out
 
 
 @dataclass(frozen=True)
 class Run:
-    """What every task of one benchmark run shares: the backbone and its name in the records, the mode, and the
-    settings of the protocol, the data sources, the feature cache and the robustness axes."""
+    """What every task of one benchmark run shares: the backbone and its name in the records, the mode, and
+    the settings of the protocol, the data sources, the feature cache and the robustness axes."""
 
     model: Backbone
     backbone_name: str
@@ -125,7 +126,8 @@ class Run:
 
 def run(*, tasks: dict[str, Task], plan: dict[str, Any], setup: Run, margin: float) -> BenchResult:
     """Benchmark ``tasks`` (name -> Task) on their data sources (``plan``: name -> source,
-    :func:`facerep.bench.sources.resolve_data`) under ``setup``; ``margin``: the box margin of the face crops."""
+    :func:`facerep.bench.sources.resolve_data`) under ``setup``; ``margin``: the box margin of the face
+    crops."""
     mode, features = setup.mode, setup.mode.reads == "features"
     weights = weights_digest(setup.model) if features else ""
     result, sources = BenchResult(), {}
@@ -148,7 +150,8 @@ def run(*, tasks: dict[str, Task], plan: dict[str, Any], setup: Run, margin: flo
                 loaded = load_sources(obj, setup.sources, margin=margin, views=views)
                 sources.update({(dsname, v): s for v, s in loaded.items()})
                 result.skipped += loaded[views[0]].skipped
-                _note_unaligned(loaded.values(), dsname, result, resolve_landmarker(setup.sources.landmarker) or "none")
+                _note_unaligned(loaded.values(), dsname, result,
+                                resolve_landmarker(setup.sources.landmarker) or "none")
             src = sources[dsname, view]
             task.check(src.train.info, dsname)
             if src.official:
@@ -158,7 +161,8 @@ def run(*, tasks: dict[str, Task], plan: dict[str, Any], setup: Run, margin: flo
                     src.native = tuple(setup.features.native_strides)  # per-pixel heads read native maps
                 forwarded, seconds = encode_source(src, setup.model, weights=weights, settings=setup.features,
                                                    robustness=setup.robustness,
-                                                   mirror_rows=_mirror_rows(src, readers[dsname, view], setup))
+                                                   mirror_rows=_mirror_rows(src, readers[dsname, view],
+                                                                            setup))
                 result.forwarded += forwarded
                 result.forward_seconds += seconds
             result.rows += run_task(task, src, setup, result.splits)
@@ -177,7 +181,7 @@ def _note_splits(result: BenchResult) -> None:
             grouping, f"{grouping} groups")
         text = f"{dataset}: train/test split by {how}"
         if grouping == "near-duplicate":
-            text += (f" (no identity, subject or video ids: faces whose 16x16 grey descriptors have cosine >= "
+            text += (" (no identity, subject or video ids: faces whose 16x16 grey descriptors have cosine >= "
                      f"{reps[0]['near_duplicate']:g} are kept together; {reps[0]['groups_train']} + "
                      f"{reps[0]['groups_test']} groups)")
         text += "; near-duplicate pairs across train/test: " + "/".join(str(p) for p in pairs)
@@ -185,9 +189,9 @@ def _note_splits(result: BenchResult) -> None:
 
 
 def _mirror_rows(src: Source, readers: list[Task], setup: Run) -> np.ndarray | None:
-    """Sorted positions of the training faces whose mirrored crops the heads of ``readers`` train on (the union of
-    their training splits), or None when the mode trains on none, no reader is mirror-invariant, or they are
-    already encoded."""
+    """Sorted positions of the training faces whose mirrored crops the heads of ``readers`` train on (the
+    union of their training splits), or None when the mode trains on none, no reader is mirror-invariant, or
+    they are already encoded."""
     on = setup.protocol.mirror and setup.mode.mirrored
     mirror = [t for t in readers if t.mirror_invariant] if on else []
     if not mirror or TRAIN_MIRRORED in src.features:
@@ -209,7 +213,8 @@ def _note_unaligned(srcs: Any, dsname: str, result: BenchResult, landmarker: str
         if unaligned:
             why = "no landmarker (landmarker=none, or facenet-pytorch missing)" if landmarker == "none" else \
                 f"{landmarker} found no face"
-            result.notes.append(f"{dsname}: {unaligned} face(s) without 5 alignment points (eyes, nose tip, mouth "
+            result.notes.append(f"{dsname}: {unaligned} face(s) without 5 alignment points (eyes, nose tip, "
+                                "mouth "
                                 f"corners; {why}) were box-cropped for the aligned tasks")
 
 
@@ -255,7 +260,8 @@ def run_task(task: Task, src: Source, setup: Run, splits: list[dict[str, Any]] |
         if pairs:
             rows += corruption_rows(task, outs_corrupt, pairs, test_batch, truth, common, regions)
         if robustness.groups:
-            rows += group_rows(task, out, test_batch, groups=robustness.groups, n_boot=robustness.group_bootstrap,
+            rows += group_rows(task, out, test_batch, groups=robustness.groups,
+                               n_boot=robustness.group_bootstrap,
                                common=common, metric_names=list(scores))
         if protocol.trivial:
             t0 = time.perf_counter()
@@ -270,11 +276,12 @@ def run_task(task: Task, src: Source, setup: Run, splits: list[dict[str, Any]] |
 
 
 def unsupervised_rows(task: Task, src: Source, test_pos: np.ndarray, setup: Run) -> list[dict[str, Any]]:
-    """A task scored with no training rows (:meth:`Task.unsupervised`, e.g. verification pairs with no training
-    identities): the raw pooled features are its outputs (mode ``unsupervised``, fraction 1.0, n_train 0, the first
-    seed), beside the trivial baseline. Needs a mode that reads cached features."""
+    """A task scored with no training rows (:meth:`Task.unsupervised`, e.g. verification pairs with no
+    training identities): the raw pooled features are its outputs (mode ``unsupervised``, fraction 1.0,
+    n_train 0, the first seed), beside the trivial baseline. Needs a mode that reads cached features."""
     if TEST not in src.features:
-        raise ConfigError(f"task {task.name!r} on {src.name!r} has no training data: there is nothing to fine-tune "
+        raise ConfigError(f"task {task.name!r} on {src.name!r} has no training data: there is nothing to "
+                          "fine-tune "
                           "(give --train-data, or use --mode linear to score the raw features)")
     t0 = time.perf_counter()
     test_batch = take(src.test.batch, test_pos)

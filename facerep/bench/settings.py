@@ -1,10 +1,10 @@
 """The typed settings each part of the benchmark reads, unpacked once from a BenchConfig by :mod:`.api`.
 
-Below the API no function takes the whole config: the protocol, the data sources, the heads, the robustness axes
-and each mode get the frozen dataclass of their part (a mode's options dataclass lives beside the mode,
-:mod:`facerep.bench.modes`). :func:`settings_from` fills any of these dataclasses from a BenchConfig by field name
-(nested settings dataclasses recursively); the settings have no defaults of their own, so the config stays the
-one place of the defaults.
+Below the API no function takes the whole config: the protocol, the data sources, the heads, the robustness
+axes and each mode get the frozen dataclass of their part (a mode's options dataclass lives beside the mode,
+:mod:`facerep.bench.modes`). :func:`settings_from` fills any of these dataclasses from a BenchConfig by field
+name (nested settings dataclasses recursively); the settings have no defaults of their own, so the config
+stays the one place of the defaults.
 """
 from __future__ import annotations
 
@@ -104,9 +104,9 @@ class ProtocolSettings:
 
 
 def settings_from(cfg: Any, cls: type[S]) -> S:
-    """An instance of the settings dataclass ``cls`` with each field read from ``cfg`` (a BenchConfig) by name:
-    lists become tuples, a field whose type is itself a settings dataclass is filled the same way, a field the
-    config lacks keeps its default (e.g. a toy mode's own option)."""
+    """An instance of the settings dataclass ``cls`` with each field read from ``cfg`` (a BenchConfig) by
+    name: lists become tuples, a field whose type is itself a settings dataclass is filled the same way, a
+    field the config lacks keeps its default (e.g. a toy mode's own option)."""
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -120,10 +120,11 @@ def settings_from(cfg: Any, cls: type[S]) -> S:
 
 
 def check_fractions(fractions: Any) -> list[float]:
-    """The label fractions as floats; ConfigError for one outside (0, 1] (the share of the training split used).
-    The one check of fractions: the bench's API and the sweep's ``evaluate:`` both call it."""
+    """The label fractions as floats; ConfigError for one outside (0, 1] (the share of the training split
+    used). The one check of fractions: the bench's API and the sweep's ``evaluate:`` both call it."""
     out = [float(f) for f in fractions]
     for f in out:
         if not 0.0 < f <= 1.0:
-            raise ConfigError(f"fraction {f:g} is outside (0, 1]: a fraction is the share of the training split used")
+            raise ConfigError(f"fraction {f:g} is outside (0, 1]: a fraction is the share of the training "
+                              "split used")
     return out

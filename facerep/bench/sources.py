@@ -1,7 +1,7 @@
 """Which data each task runs on, its official or seeded split, and the features of each split.
 
-A data source is a ``FORMAT:PATH`` spec, a FaceDataset, or a ``(train, test)`` pair of FaceDatasets. Sources are
-loaded, decoded and cropped once and shared by every task that uses them (so are their cached features).
+A data source is a ``FORMAT:PATH`` spec, a FaceDataset, or a ``(train, test)`` pair of FaceDatasets. Sources
+are loaded, decoded and cropped once and shared by every task that uses them (so are their cached features).
 """
 from __future__ import annotations
 
@@ -30,11 +30,12 @@ from .tasks._base import Task
 
 @dataclass(frozen=True)
 class CropView:
-    """How a task's faces are cropped and which backbone maps it reads: box crops and the maps of ``dense_strides``
-    (the geometric tasks: their labels must not shape the crop), or 5-point-aligned crops and the finer maps of
-    ``aligned_strides`` (tasks of facial motion: expression and AUs are deformations of a few pixels at fixed
-    places of an aligned face, as their datasets' protocols align them). ``grid``: each map is pooled to it for the
-    cache; ``global_grid``: global tasks read the pooled vector + the maps at this grid."""
+    """How a task's faces are cropped and which backbone maps it reads: box crops and the maps of
+    ``dense_strides`` (the geometric tasks: their labels must not shape the crop), or 5-point-aligned crops
+    and the finer maps of ``aligned_strides`` (tasks of facial motion: expression and AUs are deformations of
+    a few pixels at fixed places of an aligned face, as their datasets' protocols align them). ``grid``: each
+    map is pooled to it for the cache; ``global_grid``: global tasks read the pooled vector + the maps at this
+    grid."""
 
     aligned: bool
     strides: tuple[int, ...]
@@ -43,16 +44,18 @@ class CropView:
 
 
 def crop_view(view: ViewSettings, task: Task) -> CropView:
-    """The crop and maps ``task`` reads under the view settings (``align`` "off": box crops for every task)."""
+    """The crop and maps ``task`` reads under the view settings (``align`` "off": box crops for every
+    task)."""
     if view.align == "auto" and task.crop == "aligned":
         return CropView(True, tuple(view.aligned_strides), int(view.aligned_grid), int(view.aligned_grid))
     return CropView(False, tuple(view.dense_strides), int(view.dense_grid), int(view.global_grid))
 
 
 class FeatureKey(NamedTuple):
-    """Which cached features of a :class:`Source`: a split ("train" / "test") and a variant: "" (the clean crops),
-    :data:`MIRRORED` (the mirrored training crops, rows at some positions only) or ``NAME:SEV`` (a corrupted
-    copy, :func:`corrupted`). This module owns the keys and writes every entry (:func:`encode_source`)."""
+    """Which cached features of a :class:`Source`: a split ("train" / "test") and a variant: "" (the clean
+    crops), :data:`MIRRORED` (the mirrored training crops, rows at some positions only) or ``NAME:SEV`` (a
+    corrupted copy, :func:`corrupted`). This module owns the keys and writes every entry
+    (:func:`encode_source`)."""
 
     split: str
     variant: str = ""
@@ -68,8 +71,9 @@ def corrupted(split: str, name: str, severity: str) -> FeatureKey:
 
 
 class DesignKey(NamedTuple):
-    """A shared :class:`facerep.bench.design.Design`: the clean training features' cache key, whether the mirrored
-    rows are in it, the input kind and grid, and the training positions (bytes of the sorted array)."""
+    """A shared :class:`facerep.bench.design.Design`: the clean training features' cache key, whether the
+    mirrored rows are in it, the input kind and grid, and the training positions (bytes of the sorted
+    array)."""
 
     features: str
     mirrored: bool
@@ -89,7 +93,8 @@ class Source:
     official: bool
     view: CropView
     features: dict[FeatureKey, Features] = field(default_factory=dict)  # written by encode_source only
-    regions: dict[FeatureKey, np.ndarray] = field(default_factory=dict)  # test occlusions -> [N, S, S] bool occluded
+    # test occlusions -> [N, S, S] bool occluded
+    regions: dict[FeatureKey, np.ndarray] = field(default_factory=dict)
     designs: dict[DesignKey, Design] = field(default_factory=dict)  # shared Designs of linear heads
     native: tuple[int, ...] = ()  # strides of the maps cached at native resolution (tasks of input "pixels")
 
@@ -104,8 +109,8 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str,
                  train_data: Mapping[str, str] | None = None) -> dict[str, Any]:
     """task -> data source. ``data``: None, one source for every task, or a mapping task (or "*") -> source.
     ``train_data``: task -> a source the task's heads train on, its ``data`` source then being the test set
-    (the plan holds the pair ``(train, test)``). Every ``FORMAT:PATH`` spec is checked here (format known, path
-    present, options valid), before any work starts."""
+    (the plan holds the pair ``(train, test)``). Every ``FORMAT:PATH`` spec is checked here (format known,
+    path present, options valid), before any work starts."""
     from ..data.formats import check_spec
 
     if data is None:
@@ -115,7 +120,8 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str,
     for what, given in (("--data", data), ("--train-data", train_data or {})):
         unknown = sorted(set(given) - set(tasks) - {"*"})
         if unknown:
-            raise ConfigError(f"{what} names task(s) {', '.join(unknown)} that are not run (tasks: {', '.join(tasks)})")
+            raise ConfigError(f"{what} names task(s) {', '.join(unknown)} that are not run "
+                              f"(tasks: {', '.join(tasks)})")
     plan = {t: data.get(t, data.get("*", default)) for t in tasks}
     for t, spec in (train_data or {}).items():
         if not isinstance(plan[t], str):
@@ -128,8 +134,8 @@ def resolve_data(tasks: Sequence[str], data: Any, default: str,
 
 
 def source_name(obj: Any) -> str:
-    """The records' ``dataset`` of a source: its spec or name; a (train, test) pair of specs is named by its test
-    set and the source its heads train on."""
+    """The records' ``dataset`` of a source: its spec or name; a (train, test) pair of specs is named by its
+    test set and the source its heads train on."""
     if isinstance(obj, str):
         return obj
     if isinstance(obj, tuple):
@@ -150,7 +156,8 @@ def _official_splits(spec: str, settings: SourceSettings) -> tuple[str, str] | N
     train = settings.train_split
     if train not in splits:
         return None
-    test = settings.test_split or ("test" if "test" in splits else next((s for s in splits if s != train), ""))
+    test = settings.test_split or ("test" if "test" in splits else next((s for s in splits if s != train),
+                                                                        ""))
     if not test:
         return None
     if test not in splits:
@@ -160,15 +167,17 @@ def _official_splits(spec: str, settings: SourceSettings) -> tuple[str, str] | N
 
 def load_sources(obj: Any, settings: SourceSettings, *, margin: float, views: list[CropView]
                  ) -> dict[CropView, Source]:
-    """Load and decode a data source once (official splits when the format has ``train_split`` and a test split)
-    and crop it as each of ``views`` says (box crops with ``margin``, or aligned crops with ``align_margin``)."""
+    """Load and decode a data source once (official splits when the format has ``train_split`` and a test
+    split) and crop it as each of ``views`` says (box crops with ``margin``, or aligned crops with
+    ``align_margin``)."""
 
     name = source_name(obj)
     landmarker = resolve_landmarker(settings.landmarker)
-    finder = None if landmarker is None else FivePointFinder(landmarker, default_cache_dir(settings.cache_dir))
-    kw = dict(size=settings.image_size, margin=margin, skip_bad=settings.skip_bad,
-              near_duplicate=settings.near_duplicate,
-              aligns=tuple(settings.align_margin if v.aligned else None for v in views), find_points=finder)
+    cache = default_cache_dir(settings.cache_dir)
+    finder = None if landmarker is None else FivePointFinder(landmarker, cache)
+    kw = {"size": settings.image_size, "margin": margin, "skip_bad": settings.skip_bad,
+          "near_duplicate": settings.near_duplicate,
+          "aligns": tuple(settings.align_margin if v.aligned else None for v in views), "find_points": finder}
     try:
         return _load_views(obj, settings, name, views, kw)
     finally:
@@ -192,10 +201,12 @@ def _load_views(obj: Any, settings: SourceSettings, name: str, views: list[CropV
     return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}
 
 
-def task_split(task: Task, src: Source, *, test_fraction: float, split_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train positions, test positions) into ``src.train`` / ``src.test`` of the samples labelled for ``task``.
-    Seeded split (identity-, else subject-, else video-disjoint; else stratified by class) when not official.
-    An empty side raises DataError; a split sharing an identity / subject / video raises DataError."""
+def task_split(task: Task, src: Source, *, test_fraction: float, split_seed: int) -> tuple[np.ndarray,
+                                                                                           np.ndarray]:
+    """(train positions, test positions) into ``src.train`` / ``src.test`` of the samples labelled for
+    ``task``. Seeded split (identity-, else subject-, else video-disjoint; else stratified by class) when not
+    official. An empty side raises DataError; a split sharing an identity / subject / video raises
+    DataError."""
     needs = ", ".join(sorted(task.needs))
     fixed = task.fixed_test(src.test.info)
     if fixed is not None:
@@ -205,7 +216,8 @@ def task_split(task: Task, src: Source, *, test_fraction: float, split_seed: int
     else:
         pos = np.flatnonzero(task.labelled(src.train.batch))
         if len(pos) < 2:
-            raise DataError(f"only {len(pos)} sample(s) are labelled with {needs}: nothing to split into train and test")
+            raise DataError(f"only {len(pos)} sample(s) are labelled with {needs}: nothing to split into "
+                            "train and test")
         sub = take(src.train.batch, pos)
         grouping = group_ids(sub)
         classes = task.classes(sub)
@@ -242,18 +254,21 @@ def _fixed_split(task: Task, src: Source, fixed: np.ndarray) -> tuple[np.ndarray
 
 def split_report(task: Task, src: Source, tr: np.ndarray, te: np.ndarray, threshold: float) -> dict[str, Any]:
     """How a task's train/test split was made and what crosses it: the grouping kept whole (identity, subject,
-    video, near-duplicate, or official splits), the faces and groups on each side, and the near-duplicate pairs
-    (descriptor cosine >= ``threshold``, :func:`facerep.curate.neardup.cross_pairs`) with one face in each."""
+    video, near-duplicate, or official splits), the faces and groups on each side, and the near-duplicate
+    pairs (descriptor cosine >= ``threshold``, :func:`facerep.curate.neardup.cross_pairs`) with one face in
+    each."""
     a, b = take(src.train.batch, tr), take(src.test.batch, te)
     grouping = group_ids(a)
     kind = "official splits" if src.official else (grouping[0] if grouping else "none")
     if task.fixed_test(src.test.info) is not None:
         kind = "fixed test set" + (" (no training data)" if not len(tr) else "")
-    groups = (len(np.unique(grouping[1])), len(np.unique(group_ids(b)[1]))) if grouping and not src.official \
+    tested = group_ids(b)
+    groups = (len(np.unique(grouping[1])),
+              len(np.unique(tested[1]))) if grouping and tested and not src.official \
         else (-1, -1)
-    return dict(task=task.name, dataset=src.name, grouping=kind, n_train=len(tr), n_test=len(te),
-                groups_train=groups[0], groups_test=groups[1], near_duplicate=threshold,
-                near_duplicate_pairs_across=cross_pairs(a["thumb"], b["thumb"], threshold))
+    return {"task": task.name, "dataset": src.name, "grouping": kind, "n_train": len(tr), "n_test": len(te),
+            "groups_train": groups[0], "groups_test": groups[1], "near_duplicate": threshold,
+            "near_duplicate_pairs_across": cross_pairs(a["thumb"], b["thumb"], threshold)}
 
 
 def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> None:
@@ -271,22 +286,25 @@ def check_leakage(task: Task, src: Source, tr: np.ndarray, te: np.ndarray) -> No
             check_disjoint(ga, gb, what=kind, task=task.name, dataset=src.name)
     shared = sorted({k for k in a["face_key"] if k} & {k for k in b["face_key"] if k})
     if shared:
-        raise DataError(f"task {task.name!r} dataset {src.name!r}: {len(shared)} face(s) are in both the train and "
-                        f"the test split (e.g. {shared[0].split('|')[0]}); each face must be listed once")
+        raise DataError(f"task {task.name!r} dataset {src.name!r}: {len(shared)} face(s) are in both the "
+                        f"train and the test split (e.g. {shared[0].split('|')[0]}); each face must be "
+                        "listed once")
 
 
 def encode_source(src: Source, model: Backbone, *, weights: str, settings: FeatureSettings,
                   robustness: RobustnessSettings, mirror_rows: np.ndarray | None = None) -> tuple[int, float]:
     """Cache the features of the source's splits (:data:`TRAIN`, :data:`TEST`), with ``mirror_rows`` (sorted
-    positions of training faces) of those faces' mirrored crops (:data:`TRAIN_MIRRORED`, rows at those positions
-    only), and of every corrupted copy (:func:`encode_corrupted`); then drop the crops. Returns (images encoded
-    this run, seconds of the clean and mirrored encodings)."""
+    positions of training faces) of those faces' mirrored crops (:data:`TRAIN_MIRRORED`, rows at those
+    positions only), and of every corrupted copy (:func:`encode_corrupted`); then drop the crops. Returns
+    (images encoded this run, seconds of the clean and mirrored encodings)."""
     parts = {TRAIN: src.train} | ({TEST: src.test} if src.official else {})
-    todo = [(key, prep.crops, prep.digest, prep.name, None) for key, prep in parts.items()]
+    todo: list[tuple[FeatureKey, list[FaceSample] | None, str, str, np.ndarray | None]] = [
+        (key, prep.crops, prep.digest, prep.name, None) for key, prep in parts.items()]
     if mirror_rows is not None and src.train.crops is not None:
-        crops = [mirrored(src.train.crops[i]) for i in mirror_rows]
+        flipped = [mirrored(src.train.crops[i]) for i in mirror_rows]
         rows_digest = hashlib.sha256(mirror_rows.astype(np.int64).tobytes()).hexdigest()[:16]
-        todo.append((TRAIN_MIRRORED, crops, f"{src.train.digest}|mirror|{rows_digest}", f"{src.train.name} mirrored",
+        todo.append((TRAIN_MIRRORED, flipped, f"{src.train.digest}|mirror|{rows_digest}",
+                     f"{src.train.name} mirrored",
                      mirror_rows))
     forwarded, seconds = 0, 0.0
     for key, crops, digest, name, positions in todo:
@@ -317,9 +335,9 @@ def mirrored(crop: FaceSample) -> FaceSample:
 def encode_corrupted(src: Source, model: Backbone, *, weights: str, settings: FeatureSettings,
                      robustness: RobustnessSettings) -> int:
     """Encode every corrupted copy into ``src.features[corrupted("test", NAME, SEV)]`` (test crops,
-    ``--corruptions``) and ``corrupted("train", …)`` (training crops, ``--train-corruptions``); occluded regions of
-    the test copies go to ``src.regions`` ([N, S, S] bool, crop pixels). Returns the number of images encoded this
-    run. Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
+    ``--corruptions``) and ``corrupted("train", …)`` (training crops, ``--train-corruptions``); occluded
+    regions of the test copies go to ``src.regions`` ([N, S, S] bool, crop pixels). Returns the number of
+    images encoded this run. Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
     forwarded = 0
     for split, prep, pairs in (("test", src.test if src.official else src.train, robustness.test_pairs),
                                ("train", src.train, robustness.train_pairs)):
@@ -332,7 +350,8 @@ def encode_corrupted(src: Source, model: Backbone, *, weights: str, settings: Fe
                 src.features[key] = src.features[twin]
                 continue
             if prep.crops is None:
-                raise ConfigError(f"{prep.name}: the crops were dropped before their {name}:{sev} copy was encoded")
+                raise ConfigError(f"{prep.name}: the crops were dropped before their {name}:{sev} copy was "
+                                  "encoded")
             seeds = (int(robustness.split_seed) * 1_000_003 + prep.batch["index"]).tolist()
             done = [corrupt(c, name, sev, seed=s) for c, s in zip(prep.crops, seeds)]
             if split == "test" and done and done[0][1] is not None:

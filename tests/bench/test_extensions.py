@@ -1,7 +1,7 @@
-"""A new evaluation mode, task or pre-training method is one file each: three files written to a temporary folder
-register a toy of each; the toy method pre-trains a backbone through facerep.pretrain, and the bench runs the toy
-task (and built-in ones) on that backbone in the toy mode through the public API. And every registered mode, read
-from the registry, runs through the protocol."""
+"""A new evaluation mode, task or pre-training method is one file each: three files written to a temporary
+folder register a toy of each; the toy method pre-trains a backbone through facerep.pretrain, and the bench
+runs the toy task (and built-in ones) on that backbone in the toy mode through the public API. And every
+registered mode, read from the registry, runs through the protocol."""
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +23,7 @@ from facerep.sweep.kinds.evaluate import eval_cells
 
 TINY = "synth:ids=10,per_id=6,size=48,seed=0"
 
-TOY_MODE = '''"""A toy evaluation mode in one file: each test face takes the targets of its nearest training face."""
+TOY_MODE = '''"""A toy evaluation mode in one file: a face takes the targets of the nearest training face."""
 import dataclasses
 
 import torch
@@ -97,7 +97,7 @@ class ToyYaw(Task):
         return {"accuracy": float((pred == target).mean()), "positive_share": float(target.mean())}
 '''
 
-TOY_METHOD = '''"""A toy pre-training method in one file: its options dataclass and the method, registered together."""
+TOY_METHOD = '''"""A toy pre-training method in one file: its options dataclass and the method, registered."""
 import dataclasses
 
 from torch import nn
@@ -133,7 +133,7 @@ FILES = {"facerep_toy_mode": TOY_MODE, "facerep_toy_task": TOY_TASK, "facerep_to
 @pytest.fixture
 def toys(tmp_path, monkeypatch):
     """The three toy files imported from a temporary folder; their registrations end with the test."""
-    list_modes(), list_tasks(), list_methods()  # the built-in entries first, so that the copies below hold them
+    list_modes(), list_tasks(), list_methods()  # the built-in entries first, so the copies below hold them
     for registry in (MODES, TASKS, METHODS):
         monkeypatch.setattr(registry, "_entries", dict(registry._entries))
     folder = tmp_path / "toys"
@@ -150,17 +150,20 @@ def toys(tmp_path, monkeypatch):
 
 def test_a_toy_mode_task_and_method_each_from_one_file(toys, tmp_path, bench_cache):
     assert "nearest" in list_modes() and "toy_yaw" in list_tasks() and "pull" in list_methods()
-    cfg = resolve_config(PretrainConfig, None, ["pull.proj_dim=4"], method="pull", backbone="timm:test_resnet",
-                         data="synth:ids=4,per_id=2,size=32,seed=1", steps=2, batch_size=4, image_size=32,
-                         out=str(tmp_path / "pull"), num_workers=0, accelerator="cpu", warmup_steps=0, log_every=1)
+    cfg = resolve_config(PretrainConfig, None, ["pull.proj_dim=4"], method="pull",
+                         backbone="timm:test_resnet", data="synth:ids=4,per_id=2,size=32,seed=1", steps=2,
+                         batch_size=4, image_size=32, out=str(tmp_path / "pull"), num_workers=0,
+                         accelerator="cpu", warmup_steps=0, log_every=1)
     backbone_dir = pretrain(cfg)
     assert (backbone_dir / "backbone.safetensors").is_file()
 
     df = evaluate(backbone=str(backbone_dir), tasks="toy_yaw,pose,expression", data=TINY, mode="nearest",
-                  image_size=32, fractions=[0.5, 1.0], seeds=[0, 1], batch_size=16, cache_dir=str(bench_cache),
+                  image_size=32, fractions=[0.5, 1.0], seeds=[0, 1], batch_size=16,
+                  cache_dir=str(bench_cache),
                   out=str(tmp_path / "bench"))
     built = toys["facerep_toy_mode"].Nearest.built
-    assert built and built[-1].batch_size == 16 and built[-1].metric == "euclidean"  # config field / own default
+    # a field named like the config's is read from it, the mode's own field keeps its default
+    assert built and built[-1].batch_size == 16 and built[-1].metric == "euclidean"
     assert set(df["task"]) == {"toy_yaw", "pose"}  # expression skipped by the mode (a note says so)
     assert set(df["mode"]) == {"nearest", TRIVIAL}
     toy = df[(df["task"] == "toy_yaw") & (df["metric"] == "accuracy")]
@@ -168,7 +171,7 @@ def test_a_toy_mode_task_and_method_each_from_one_file(toys, tmp_path, bench_cac
     assert toy["value"].between(0.0, 1.0).all()
     share = df[(df["task"] == "toy_yaw") & (df["metric"] == "positive_share")]["value"].iloc[0]
     trivial = toy[toy["mode"] == TRIVIAL]["value"]
-    assert all(np.isclose(v, share) or np.isclose(v, 1 - share) for v in trivial)  # a constant: one class's share
+    assert all(np.isclose(v, share) or np.isclose(v, 1 - share) for v in trivial)  # one class's share
     half = df[(df["mode"] == "nearest") & (df["fraction"] == 0.5)]["n_train"]
     full = df[(df["mode"] == "nearest") & (df["fraction"] == 1.0)]["n_train"]
     assert half.max() < full.min()

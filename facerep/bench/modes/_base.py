@@ -18,8 +18,8 @@ Reads = Literal["features", "crops"]  # cached frozen-backbone features, or the 
 @dataclass(frozen=True)
 class TaskData:
     """What a mode evaluates one task on: the task (set up on its training split), its source (cached features
-    under :class:`facerep.bench.sources.FeatureKey` keys, or crops), the training and test positions, the backbone,
-    and the (name, severity) pairs of the test-time and training corruptions."""
+    under :class:`facerep.bench.sources.FeatureKey` keys, or crops), the training and test positions, the
+    backbone, and the (name, severity) pairs of the test-time and training corruptions."""
 
     task: Task
     src: Source
@@ -40,7 +40,8 @@ class Predictor(Protocol):
 
 
 class Mode(ABC):
-    """An evaluation mode: built from its options dataclass (registered with it, :mod:`facerep.bench.modes`)."""
+    """An evaluation mode: built from its options dataclass (registered with it,
+    :mod:`facerep.bench.modes`)."""
 
     name: ClassVar[str] = ""
     reads: ClassVar[Reads] = "features"

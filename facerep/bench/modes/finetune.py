@@ -16,6 +16,7 @@ yaw and roll. (Tasks whose landmark scheme has no known left/right correspondenc
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from ...data.sample import FaceSample, collate
 from ...data.transforms import hflip
 from ...errors import ConfigError
 from ..features import encode, global_vector, head_spec, stack_images
-from ..finetune_heads import build_decoder, has_decoder
+from ..finetune_heads import Decoder, build_decoder, has_decoder
 from ..heads import fit_head, param_groups
 from ..pixels import fit_pixel_probe
 from ..settings import FeatureSettings, HeadSettings, ViewSettings
@@ -35,6 +36,7 @@ from ..sources import crop_view
 from ..tasks._base import HeadSpec, Task
 from . import register_mode
 from ._base import Mode, Predictor, TaskData
+from .linear import pixel_probe
 
 Inputs = Callable[[Sequence[FaceSample]], Any]  # crops -> the head's input (a tensor, or native maps)
 
@@ -66,8 +68,8 @@ class FinetuneMode(Mode):
 
 
 class Finetuned:
-    """A fresh fine-tuned copy of the backbone per training subset (:class:`Predictor`; no corrupted test sets:
-    the API refuses corruptions in modes that read crops)."""
+    """A fresh fine-tuned copy of the backbone per training subset (:class:`Predictor`; no corrupted test
+    sets: the API refuses corruptions in modes that read crops)."""
 
     def __init__(self, data: TaskData, options: FinetuneOptions) -> None:
         self.data, self.options = data, options
@@ -94,7 +96,8 @@ def _features(model: Any, crops: Sequence[FaceSample], task: Task, opts: Finetun
 def _native(model: Any, crops: Sequence[FaceSample], opts: FinetuneOptions) -> list[torch.Tensor]:
     """The backbone maps of ``native_strides`` at their own resolution, finest first:
     [[B, C_i, H_i, W_i], …]."""
-    out = encode(model, stack_images(crops), strides=(), grid=1, dense=False, native=opts.features.native_strides)
+    out = encode(model, stack_images(crops), strides=(), grid=1, dense=False,
+                 native=opts.features.native_strides)
     return out["native"]
 
 
@@ -129,8 +132,12 @@ def _frozen(model: Any, crops: Sequence[FaceSample], inputs: Inputs, batch_size:
 def _levels_spec(model: Any, crop: FaceSample, opts: FinetuneOptions, info: Any) -> HeadSpec:
     """The HeadSpec of a decoder: the native maps' (C, H, W), from one crop."""
     maps = _frozen(model, [crop], lambda c: _native(model, c, opts), opts.features.batch_size)
-    levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in maps)
-    return HeadSpec(0, 0, 0, opts.head.image_size, info, levels=levels)
+    return HeadSpec(0, 0, 0, opts.head.image_size, info, levels=_levels(maps))
+
+
+def _levels(maps: list[torch.Tensor]) -> tuple[tuple[int, int, int], ...]:
+    """(C, H, W) of each map [B, C, H, W]."""
+    return tuple((int(m.shape[1]), int(m.shape[2]), int(m.shape[3])) for m in maps)
 
 
 def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tensor, opts: FinetuneOptions,
@@ -138,15 +145,18 @@ def _linear_head(task: Task, model: Any, chosen: list[FaceSample], y: torch.Tens
     """The task's linear-probe head, fitted on the initial backbone's features of ``chosen`` (LP), with its
     input function and training loss (LP-FT)."""
     hs = opts.head
-    inputs: Inputs = lambda crops: _features(model, crops, task, opts)
+    inputs: Inputs = functools.partial(_features, model, task=task, opts=opts)
     x0 = _frozen(model, chosen, inputs, opts.features.batch_size)
     head: torch.nn.Module
     if task.input == "pixels":
-        levels = tuple(tuple(int(v) for v in m.shape[1:]) for m in x0)
-        head = task.build_head(HeadSpec(0, 0, 0, hs.image_size, task.info, levels=levels))  # type: ignore[arg-type]
-        reader = lambda rows: [m[torch.from_numpy(np.asarray(rows))] for m in x0]
-        fit_pixel_probe(head, [reader], np.arange(len(chosen)), y, None, per_class=hs.pixels_per_class,  # type: ignore[arg-type]
-                        seed=seed, n_classes=task.n, power=hs.pixels_class_power)  # type: ignore[attr-defined]
+        probe = pixel_probe(task, hs.image_size, _levels(x0))
+
+        def reader(rows: np.ndarray) -> list[torch.Tensor]:
+            return [m[torch.from_numpy(np.asarray(rows))] for m in x0]
+
+        fit_pixel_probe(probe, [reader], np.arange(len(chosen)), y, None, per_class=hs.pixels_per_class,
+                        seed=seed, n_classes=probe.probe.last.out_features, power=hs.pixels_class_power)
+        head = probe
     else:
         spec = head_spec(x0, image_size=hs.image_size, dense_grid=hs.dense_grid, info=task.info)
         head = task.finetune_head(spec, linear=opts.finetune_linear_heads)
@@ -166,12 +176,13 @@ def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_
     model = copy.deepcopy(backbone)
     chosen = [train_crops[i] for i in idx]
     opts, batch = options, options.features.batch_size
-    decoder = None
+    decoder: Decoder | None = None
+    step_loss: Callable[..., torch.Tensor]
     if not opts.finetune_linear_heads and has_decoder(task):
         decoder = build_decoder(task, _levels_spec(model, chosen[0], opts, info))
     if decoder is not None:
         head: torch.nn.Module = decoder
-        inputs: Inputs = lambda crops: _native(model, crops, opts)
+        inputs: Inputs = functools.partial(_native, model, opts=opts)
         step_loss = decoder.train_loss
         _warm_up(decoder, [m.half() for m in _frozen(model, chosen, inputs, batch)], y, opts, seed)
     else:
@@ -185,7 +196,7 @@ def finetune_predict(task: Task, backbone: Any, src: Any, idx: np.ndarray, test_
         return torch.cat([head(inputs(test[s:s + batch])) for s in range(0, len(test), batch)])
 
 
-def _warm_up(decoder: torch.nn.Module, maps: list[torch.Tensor], y: torch.Tensor, opts: FinetuneOptions,
+def _warm_up(decoder: Decoder, maps: list[torch.Tensor], y: torch.Tensor, opts: FinetuneOptions,
              seed: int) -> None:
     """Train a decoder alone on the initial backbone's maps of the training faces (float16, [[n, C_i, H_i,
     W_i], …]; ``head_steps`` AdamW steps on seeded mini-batches of ``batch_size`` at ``finetune_lr_decoder``):

@@ -1,8 +1,8 @@
-"""``--mode knn``: no training; each test face takes the temperature-weighted vote of its ``knn_k`` most similar
-training faces by cosine similarity of the raw pooled features (:func:`facerep.bench.heads.knn_vote`, as DINO's
-k-NN evaluation). A task declares how it uses kNN (:attr:`facerep.bench.tasks._base.Task.knn`): votes of its
-``vote_targets`` mapped by ``from_votes``, the raw features as its output (recognition's embeddings), or no kNN
-protocol (dense tasks: skipped with a note)."""
+"""``--mode knn``: no training; each test face takes the temperature-weighted vote of its ``knn_k`` most
+similar training faces by cosine similarity of the raw pooled features (:func:`facerep.bench.heads.knn_vote`,
+as DINO's k-NN evaluation). A task declares how it uses kNN (:attr:`facerep.bench.tasks._base.Task.knn`):
+votes of its ``vote_targets`` mapped by ``from_votes``, the raw features as its output (recognition's
+embeddings), or no kNN protocol (dense tasks: skipped with a note)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +26,8 @@ class KnnOptions:
     knn_temperature: float
 
 
-@register_mode("knn", options=KnnOptions, description="cosine kNN on the cached pooled features (global tasks)")
+@register_mode("knn", options=KnnOptions,
+               description="cosine kNN on the cached pooled features (global tasks)")
 class KnnMode(Mode):
     reads = "features"
     options: KnnOptions
@@ -35,13 +36,15 @@ class KnnMode(Mode):
         return "has no kNN protocol (dense task)" if task.knn == "none" else None
 
     def predictor(self, data: TaskData) -> Predictor:
-        return FeatureHeads(data, kind="pooled", fit=self._fit(data.task), standardize=False, reuse_whole=False)
+        return FeatureHeads(data, kind="pooled", fit=self._fit(data.task), standardize=False,
+                            reuse_whole=False)
 
     def _fit(self, task: Task) -> Fit:
         k, temperature = self.options.knn_k, self.options.knn_temperature
 
         def fit(x: torch.Tensor, y: torch.Tensor, x_tests: list[torch.Tensor], *, seed: int,
-                groups: np.ndarray | None, design: Design | None, rows: np.ndarray | None) -> list[torch.Tensor]:
+                groups: np.ndarray | None, design: Design | None,
+                rows: np.ndarray | None) -> list[torch.Tensor]:
             if task.knn == "features":
                 return list(x_tests)
             votes = task.vote_targets(y)

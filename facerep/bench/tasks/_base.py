@@ -1,9 +1,9 @@
 """The task contract and the small helpers every task shares.
 
 A task sees a *batch*: the dict of :func:`facerep.data.sample.collate` for face crops (labels in crop pixels,
-``has_<kind>`` masks) plus what :mod:`facerep.bench.prepare` adds: ``affine`` [N, 2, 3] (original -> crop pixels),
-``orig_landmarks2d`` / ``orig_landmarks3d`` / ``orig_mask`` (lists, original pixels), ``orig_size`` [N, 2] (h, w),
-``identity_ids`` / ``subject`` / ``video`` (numpy) and ``index`` (dataset indices).
+``has_<kind>`` masks) plus what :mod:`facerep.bench.prepare` adds: ``affine`` [N, 2, 3] (original -> crop
+pixels), ``orig_landmarks2d`` / ``orig_landmarks3d`` / ``orig_mask`` (lists, original pixels), ``orig_size``
+[N, 2] (h, w), ``identity_ids`` / ``subject`` / ``video`` (numpy) and ``index`` (dataset indices).
 
 Head outputs live in the task's *head space* (normalised coordinates, logits …); :meth:`Task.decode` maps them
 to original image pixels and units before :meth:`Task.metrics` compares them with :meth:`Task.truth`.
@@ -41,8 +41,8 @@ class HeadSpec:
 
 @dataclass(frozen=True)
 class TaskSettings:
-    """The few bench settings a task reads (built by :mod:`facerep.bench.api` from the BenchConfig): the crop side
-    (head space <-> pixels), and the verification pairs drawn when a dataset has none (count, seed)."""
+    """The few bench settings a task reads (built by :mod:`facerep.bench.api` from the BenchConfig): the crop
+    side (head space <-> pixels), and the verification pairs drawn when a dataset has none (count, seed)."""
 
     image_size: int
     n_pairs: int
@@ -66,11 +66,15 @@ class Task:
     # --- capabilities (read by the modes and the protocol) ---
     input: ClassVar[Input] = "pooled"  # what the heads read
     crop: ClassVar[Crop] = "box"  # how the faces are cropped
-    mirror_invariant: ClassVar[bool] = False  # a horizontal flip leaves the labels unchanged (BenchConfig.mirror)
-    probe: ClassVar[Probe] = "gradient"  # ridge: closed-form regression; ridge_classifier: ridge on vote_targets
+    # a horizontal flip leaves the labels unchanged (BenchConfig.mirror)
+    mirror_invariant: ClassVar[bool] = False
+    # ridge: closed-form regression; ridge_classifier: ridge on vote_targets
+    probe: ClassVar[Probe] = "gradient"
     # mapped by from_scores (linear mode; fine-tuning's probe trains by gradient); gradient: AdamW on the loss
-    holdout_groups: ClassVar[bool] = True  # ridge penalties chosen holding out whole identities (else single samples)
-    knn: ClassVar[KnnUse] = "vote"  # --mode knn: votes of vote_targets, the raw features as output, or none (dense)
+    # ridge penalties chosen holding out whole identities (else single samples)
+    holdout_groups: ClassVar[bool] = True
+    # --mode knn: votes of vote_targets, the raw features as output, or none (dense)
+    knn: ClassVar[KnnUse] = "vote"
     shots_by: ClassVar[Literal["class", "identity"]] = "identity"  # --shots K per class id or per identity
     subset_groups: ClassVar[bool] = False  # fractions take whole identities (recognition)
 
@@ -103,9 +107,9 @@ class Task:
 
     def fixed_test(self, info: DatasetInfo) -> np.ndarray | None:
         """Dataset indices that form the test set whatever the split (e.g. the images of a dataset's own
-        verification pairs), or None. The training rows are then the labelled rows outside them, of people that
-        are not among them (or the ``--train-data`` source); with none, a task may score its test set from the
-        features alone (:meth:`unsupervised`)."""
+        verification pairs), or None. The training rows are then the labelled rows outside them, of people
+        that are not among them (or the ``--train-data`` source); with none, a task may score its test set
+        from the features alone (:meth:`unsupervised`)."""
         return None
 
     def unsupervised(self) -> bool:
@@ -113,7 +117,8 @@ class Task:
         return False
 
     def use_test_info(self, info: DatasetInfo) -> None:
-        """The test data's DatasetInfo, when it is another dataset than the training data (``--train-data``)."""
+        """The test data's DatasetInfo, when it is another dataset than the training data
+        (``--train-data``)."""
         self.test_info = info
 
     def classes(self, batch: dict[str, Any]) -> np.ndarray | None:
@@ -132,8 +137,8 @@ class Task:
         return self.build_head(spec)
 
     def penalty_loss(self) -> CVLoss | None:
-        """The held-out criterion ridge penalties are chosen by (:data:`facerep.bench.heads.CVLoss`), or None for
-        the squared error."""
+        """The held-out criterion ridge penalties are chosen by (:data:`facerep.bench.heads.CVLoss`), or None
+        for the squared error."""
         return None
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:  # pragma: no cover - abstract
@@ -200,8 +205,9 @@ def to_numpy(x: Any) -> np.ndarray:
 
 
 def crop_to_original(points: np.ndarray, affines: np.ndarray) -> np.ndarray:
-    """Map crop-pixel points back to original pixels. points: [N, K, 2|3]; affines: [N, 2, 3] (original -> crop).
-    A z column (3D landmarks) is divided by the crop scale, as :func:`facerep.data.transforms.crop_resize` scales it."""
+    """Map crop-pixel points back to original pixels. points: [N, K, 2|3]; affines: [N, 2, 3] (original ->
+    crop). A z column (3D landmarks) is divided by the crop scale, as
+    :func:`facerep.data.transforms.crop_resize` scales it."""
     out = np.empty_like(points, dtype=np.float64)
     for i, (pts, a) in enumerate(zip(points, affines)):
         inv = invert_affine(a)

@@ -2,8 +2,9 @@
 ``landmarks2d``. x, y are mapped back to original pixels through the inverse crop affine, z is divided by the
 crop scale (the crop scales z like x and y).
 
-Metrics: ``nme_box`` -- the AFLW2000-3D convention (3DDFA, Zhu et al. 2017): mean 2D (x, y) point error normalised
-by sqrt(w·h) of the ground-truth 2D landmark box (primary); ``nme_box_3d`` -- the same with the x, y, z error.
+Metrics: ``nme_box`` -- the AFLW2000-3D convention (3DDFA, Zhu et al. 2017): mean 2D (x, y) point error
+normalised by sqrt(w·h) of the ground-truth 2D landmark box (primary); ``nme_box_3d`` -- the same with the x,
+y, z error.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from . import register_task
 from ._base import HeadSpec, Task, crop_to_original, stack_orig, to_numpy
 
 
-@register_task("landmarks3d", description="3D landmarks: NME by sqrt(w*h) of the 2D box (AFLW2000-3D), 2D and 3D")
+@register_task("landmarks3d",
+               description="3D landmarks: NME by sqrt(w*h) of the 2D box (AFLW2000-3D), 2D and 3D")
 class Landmarks3d(Task):
     name = "landmarks3d"
     needs = frozenset({"landmarks3d"})

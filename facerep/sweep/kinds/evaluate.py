@@ -52,7 +52,8 @@ def _fractions(values: list[Any], path: Path, line: int | None) -> list[float]:
 def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
     """Cells of a spec's ``evaluate:`` section, over its baselines and every pre-training cell."""
     if not isinstance(block, dict):
-        raise ConfigError(f"{path}: evaluate: must be a mapping (tasks:, modes:, fractions:, seeds:, baselines:)")
+        raise ConfigError(f"{path}: evaluate: must be a mapping (tasks:, modes:, fractions:, seeds:, "
+                          "baselines:)")
     check_keys(block, EVAL_KEYS, "evaluate:", path)
     line = block.get("__line__")
     known = list_tasks()
@@ -77,7 +78,8 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
         backbones.append((str(b), str(b), ()))
     backbones += [({"pretrain": c.id}, c.label, (c.id,)) for c in pretrained]
     if not backbones:
-        raise ConfigError(f"{where(path, line)}: evaluate: no backbone to evaluate (add baselines: or pretrain:)")
+        raise ConfigError(f"{where(path, line)}: evaluate: no backbone to evaluate (add baselines: or "
+                          "pretrain:)")
     cells = []
     for backbone, label, deps in backbones:
         for task in tasks:
