@@ -90,8 +90,8 @@ def evaluate(*, backbone: Any = "timm:resnet18", tasks: str | Sequence[str] = "a
     return df
 
 
-def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool = True) -> tuple[pd.DataFrame,
-                                                                                                 BenchResult]:
+def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None,
+          write: bool = True) -> tuple[pd.DataFrame, BenchResult]:
     """Run and (when ``write``) write records, summary, config and skipped samples into ``cfg.out``.
 
     With ``cfg.reference_backbone`` (a backbone spec other than the benchmarked one) the reference is run in
@@ -244,8 +244,8 @@ def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
             cells = []
             for c in configs:
                 v, trivial = means[mode, c], means.get((TRIVIAL, c), np.empty(0))
-                below = not baseline and v.size and trivial.size and _worse(v.mean(), trivial.mean(),
-                                                                            direction)
+                below = (not baseline and v.size and trivial.size
+                         and _worse(v.mean(), trivial.mean(), direction))
                 flagged |= bool(below)
                 spread = v.std(ddof=1) if v.size > 1 else 0.0
                 cells.append((f"{v.mean():.4f} ± {spread:.4f}" if v.size else "-")

@@ -93,8 +93,8 @@ def global_vector(pooled: torch.Tensor, dense: torch.Tensor | None, grid: int) -
     are."""
     if grid <= 0 or dense is None:
         return pooled
-    grid_maps = dense if dense.shape[-1] == grid and dense.shape[-2] == grid else F.adaptive_avg_pool2d(dense,
-                                                                                                        grid)
+    same = dense.shape[-1] == grid and dense.shape[-2] == grid
+    grid_maps = dense if same else F.adaptive_avg_pool2d(dense, grid)
     return torch.cat([pooled, grid_maps.flatten(1)], dim=1)
 
 
@@ -129,8 +129,9 @@ class Features:
 
     def rows_at(self, positions: np.ndarray) -> np.ndarray:
         """Row indices of the dataset ``positions``."""
-        return positions if self.positions is None else rows_of_positions(self.positions, positions,
-                                                                          "these features")
+        if self.positions is None:
+            return positions
+        return rows_of_positions(self.positions, positions, "these features")
 
 
 def rows_of_positions(held: np.ndarray, positions: np.ndarray, what: str) -> np.ndarray:

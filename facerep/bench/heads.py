@@ -10,13 +10,11 @@
 - :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense
   classification, fine-tuning); classification tasks whose ``probe`` is "ridge_classifier" use a ridge
   classifier in linear mode instead (:func:`fit_head` returns the fitted predictor).
-- :func:`knn_vote`: cosine kNN with temperature-weighted votes (``--mode knn``,
-  :mod:`facerep.bench.modes.knn`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -221,8 +219,8 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
     if not head.norm.fitted:
         head.norm.fit(x)
     xs, yt = head.rows(head.norm(x)).float(), head.rows(y).double()
-    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1],
-                                                                                         dtype=yt.dtype)
+    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) \
+        else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
     # float32 accumulation (pairwise, ~1e-8 relative here) is an order of magnitude faster than dtype=float64
     mean_x = xs.mean(0).double() if len(xs) else torch.zeros(xs.shape[1], dtype=torch.float64)
@@ -373,43 +371,6 @@ def fit_head(task: Task, head: nn.Module, x: torch.Tensor, y: torch.Tensor, *, s
                      weight_decay=settings.head_weight_decay, batch=settings.head_batch, seed=seed)
     head.eval()
     return head
-
-
-def fan_in(head: nn.Module) -> int:
-    """Inputs per output unit of the head's last layer (scales its fine-tuning learning rate)."""
-    last = getattr(head, "last", None)
-    w = getattr(last, "weight", None)
-    return int(w[0].numel()) if w is not None else 1
-
-
-@torch.no_grad()
-def knn_vote(x_train: torch.Tensor, v_train: torch.Tensor, x_test: torch.Tensor, k: int,
-             temperature: float) -> torch.Tensor:
-    """Cosine kNN: each test row averages the ``v_train`` rows of its k most similar training rows, weighted
-    by exp(similarity / temperature); NaN votes are left out. x_*: [N, D]; v_train: [N, T] -> [M, T]."""
-    a, b = F.normalize(x_train.float(), dim=1), F.normalize(x_test.float(), dim=1)
-    k = min(k, len(a))
-    out = []
-    for start in range(0, len(b), 2048):  # bound the [chunk, N] similarity block
-        sim, idx = (b[start:start + 2048] @ a.T).topk(k, dim=1)
-        w = torch.exp((sim - sim[:, :1]) / temperature)[:, :, None]  # [M, k, 1], stable
-        v = v_train[idx]  # [M, k, T]
-        valid = ~torch.isnan(v)
-        num = (torch.where(valid, v, torch.zeros_like(v)) * w).sum(1)
-        den = (valid * w).sum(1)
-        out.append(num / den.clamp(min=1e-12))
-    return torch.cat(out)
-
-
-def param_groups(backbone: nn.Module, head: nn.Module, lr_backbone: float, lr_head: float) -> list[dict[str,
-                                                                                                        Any]]:
-    """AdamW parameter groups with separate learning rates for the backbone and the head (fine-tuning). The
-    head's rate is ``lr_head × min(1, 512 / fan_in)``: Adam moves every weight by about lr, so a wide layer (a
-    landmark head on a flattened grid has ~25k inputs) would otherwise move its outputs by hundreds per
-    step."""
-    lr_head = lr_head * min(1.0, 512.0 / fan_in(head))
-    return [{"params": [p for p in backbone.parameters() if p.requires_grad], "lr": lr_backbone},
-            {"params": [p for p in head.parameters() if p.requires_grad], "lr": lr_head}]
 
 
 def as_tensor(x: np.ndarray | torch.Tensor, idx: Sequence[int] | np.ndarray | None = None) -> torch.Tensor:

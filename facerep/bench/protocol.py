@@ -159,10 +159,9 @@ def run(*, tasks: dict[str, Task], plan: dict[str, Any], setup: Run, margin: flo
             if features:
                 if any(t.input == "pixels" for t in readers[dsname, view]) and TRAIN not in src.features:
                     src.native = tuple(setup.features.native_strides)  # per-pixel heads read native maps
+                mirror = _mirror_rows(src, readers[dsname, view], setup)
                 forwarded, seconds = encode_source(src, setup.model, weights=weights, settings=setup.features,
-                                                   robustness=setup.robustness,
-                                                   mirror_rows=_mirror_rows(src, readers[dsname, view],
-                                                                            setup))
+                                                   robustness=setup.robustness, mirror_rows=mirror)
                 result.forwarded += forwarded
                 result.forward_seconds += seconds
             result.rows += run_task(task, src, setup, result.splits)

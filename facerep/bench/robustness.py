@@ -69,8 +69,8 @@ def corruption_rows(task: Any, outs: list[Any], pairs: Sequence[tuple[str, str]]
         region = (regions or {}).get(corrupted("test", name, sev))
         if region is not None:
             scores.update(part_metrics(task, pred, truth, test_batch, region))
-        rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v)) for m,
-                 v in scores.items()]
+        rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v))
+                 for m, v in scores.items()]
     return rows
 
 

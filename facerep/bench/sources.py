@@ -156,8 +156,8 @@ def _official_splits(spec: str, settings: SourceSettings) -> tuple[str, str] | N
     train = settings.train_split
     if train not in splits:
         return None
-    test = settings.test_split or ("test" if "test" in splits else next((s for s in splits if s != train),
-                                                                        ""))
+    other = next((s for s in splits if s != train), "")
+    test = settings.test_split or ("test" if "test" in splits else other)
     if not test:
         return None
     if test not in splits:
@@ -201,8 +201,8 @@ def _load_views(obj: Any, settings: SourceSettings, name: str, views: list[CropV
     return {v: Source(name, a, b, True, v) for v, a, b in zip(views, tr, te)}
 
 
-def task_split(task: Task, src: Source, *, test_fraction: float, split_seed: int) -> tuple[np.ndarray,
-                                                                                           np.ndarray]:
+def task_split(task: Task, src: Source, *, test_fraction: float,
+               split_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(train positions, test positions) into ``src.train`` / ``src.test`` of the samples labelled for
     ``task``. Seeded split (identity-, else subject-, else video-disjoint; else stratified by class) when not
     official. An empty side raises DataError; a split sharing an identity / subject / video raises

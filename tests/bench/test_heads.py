@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from facerep.bench.heads import fit_ridge, knn_vote, linear_head, spatial_linear_head
+from facerep.bench.heads import fit_ridge, linear_head, spatial_linear_head
+from facerep.bench.modes.knn import knn_vote
 
 
 def test_ridge_recovers_a_linear_map():

@@ -29,7 +29,7 @@ from ...data.transforms import hflip
 from ...errors import ConfigError
 from ..features import encode, global_vector, head_spec, stack_images
 from ..finetune_heads import Decoder, build_decoder, has_decoder
-from ..heads import fit_head, param_groups
+from ..heads import fit_head
 from ..pixels import fit_pixel_probe
 from ..settings import FeatureSettings, HeadSettings, ViewSettings
 from ..sources import crop_view
@@ -237,3 +237,21 @@ def _train(model: Any, head: torch.nn.Module, inputs: Inputs, step_loss: Callabl
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+
+
+def fan_in(head: torch.nn.Module) -> int:
+    """Inputs per output unit of the head's last layer (scales its fine-tuning learning rate)."""
+    last = getattr(head, "last", None)
+    w = getattr(last, "weight", None)
+    return int(w[0].numel()) if w is not None else 1
+
+
+def param_groups(backbone: torch.nn.Module, head: torch.nn.Module, lr_backbone: float,
+                 lr_head: float) -> list[dict[str, Any]]:
+    """AdamW parameter groups with separate learning rates for the backbone and the head (fine-tuning). The
+    head's rate is ``lr_head × min(1, 512 / fan_in)``: Adam moves every weight by about lr, so a wide layer (a
+    landmark head on a flattened grid has ~25k inputs) would otherwise move its outputs by hundreds per
+    step."""
+    lr_head = lr_head * min(1.0, 512.0 / fan_in(head))
+    return [{"params": [p for p in backbone.parameters() if p.requires_grad], "lr": lr_backbone},
+            {"params": [p for p in head.parameters() if p.requires_grad], "lr": lr_head}]

@@ -97,8 +97,8 @@ class FeatureHeads:
             pos = np.sort(train_pos)
             key = DesignKey(src.features[TRAIN].key, bool(self.copies), kind, grid, pos.tobytes())  # shared
             if key not in src.designs:
-                inputs = [task_input(src.features[k], pos, kind=kind, grid=grid) for k in [TRAIN,
-                                                                                           *self.copies]]
+                inputs = [task_input(src.features[k], pos, kind=kind, grid=grid)
+                          for k in [TRAIN, *self.copies]]
                 src.designs[key] = Design(inputs[0], pos, tuple(inputs[1:]))
             self.design = src.designs[key]
             self.x_tests = [self.design.standardize(x) for x in self.x_tests]

@@ -86,8 +86,8 @@ class ActionUnits(AUHead, Task):
         out.update({metric: nanmean(list(vals.values())) for metric, vals in per.items()})
         return out
 
-    def _per_au(self, pred: np.ndarray, target: np.ndarray, fns: dict[str, Any]) -> dict[str, dict[str,
-                                                                                                   float]]:
+    def _per_au(self, pred: np.ndarray, target: np.ndarray,
+                fns: dict[str, Any]) -> dict[str, dict[str, float]]:
         """{metric: {AU name: fn(labels, predictions)}} over the labelled test samples of each AU; an AU with
         fewer than 2 labelled samples is skipped. pred, target: [N, n AUs] intensities (NaN = unlabelled)."""
         per: dict[str, dict[str, float]] = {m: {} for m in fns}

@@ -131,8 +131,8 @@ class Recognition(Task):
         acc, acc_std = M.verification_accuracy(scores, same, n_folds=N_FOLDS)
         out = {"verification_accuracy": acc, "verification_accuracy_std": acc_std,
                "roc_auc": M.roc_auc(scores, same),
-               "tar@far=1e-2": M.tar_at_far(scores, same, 1e-2), "tar@far=1e-3": M.tar_at_far(scores, same,
-                                                                                              1e-3)}
+               "tar@far=1e-2": M.tar_at_far(scores, same, 1e-2),
+               "tar@far=1e-3": M.tar_at_far(scores, same, 1e-3)}
         _, first = np.unique(ids, return_index=True)
         probe = np.setdiff1d(np.arange(len(ids)), first)
         if probe.size and (ids >= 0).all():  # rank-1 needs every test identity
