@@ -213,8 +213,7 @@ def _note_unaligned(srcs: Any, dsname: str, result: BenchResult, landmarker: str
             why = "no landmarker (landmarker=none, or facenet-pytorch missing)" if landmarker == "none" else \
                 f"{landmarker} found no face"
             result.notes.append(f"{dsname}: {unaligned} face(s) without 5 alignment points (eyes, nose tip, "
-                                "mouth "
-                                f"corners; {why}) were box-cropped for the aligned tasks")
+                                f"mouth corners; {why}) were box-cropped for the aligned tasks")
 
 
 def run_task(task: Task, src: Source, setup: Run, splits: list[dict[str, Any]] | None = None
