@@ -73,8 +73,10 @@ def main() -> None:
     from facerep.bench.api import bench, make_config, summary_table
     from facerep.bench.features import load_backbone
     from facerep.bench.prepare import prepare_views
+    from facerep.bench.settings import ViewSettings, settings_from
     from facerep.bench.sources import crop_view
     from facerep.bench.tasks import get_task
+    from facerep.bench.tasks._base import TaskSettings
     from facerep.data.formats import load_dataset
 
     progress.QUIET = True
@@ -133,7 +135,8 @@ def main() -> None:
         # measured in the cached sweep itself, so a change in the machine's load between the two phases does
         # not bias the ratio
         throughput = result.forwarded / max(result.forward_seconds, 1e-9)
-        per_face = configs.task.map(lambda t: crop_secs[crop_view(cfg, get_task(t)(cfg)).aligned])
+        view, task_settings = settings_from(cfg, ViewSettings), settings_from(cfg, TaskSettings)
+        per_face = configs.task.map(lambda t: crop_secs[crop_view(view, get_task(t)(task_settings)).aligned])
 
         def naive_seconds(train: pd.Series) -> float:
             images = train + configs.n_train * configs.mirrored + configs.n_test

@@ -1,12 +1,12 @@
 """Python entry point of the benchmark: ``facerep.evaluate(backbone=..., tasks=..., data=..., protocol=...)``.
 
-Outputs in ``out``: ``records.csv`` / ``records.parquet`` (one row per run, task, dataset, mode, fraction, shots,
-seed and metric; per-seed values), ``summary.csv`` (mean, std and Student-t 95 % CI over seeds of every metric),
-``config.yaml`` (the resolved BenchConfig), ``splits.csv`` (per task: how train/test were split, the groups on each
-side and the near-duplicate pairs that cross them, :func:`facerep.bench.sources.split_report`), with ``skip_bad``
-``skipped.csv``, and with ``corruptions``
-``robustness.csv`` (:func:`facerep.bench.robustness.degradation`; CE / mCE when ``reference_backbone`` is set, whose
-rows the records then also hold, under its own ``backbone`` name). Records are deterministic: the
+Outputs in ``out``: ``records.csv`` / ``records.parquet`` (one row per run, task, dataset, mode, fraction,
+shots, seed and metric; per-seed values), ``summary.csv`` (mean, std and Student-t 95 % CI over seeds of every
+metric), ``config.yaml`` (the resolved BenchConfig), ``splits.csv`` (per task: how train/test were split, the
+groups on each side and the near-duplicate pairs that cross them, :func:`facerep.bench.sources.split_report`),
+with ``skip_bad`` ``skipped.csv``, and with ``corruptions``
+``robustness.csv`` (:func:`facerep.bench.robustness.degradation`; CE / mCE when ``reference_backbone`` is set,
+whose rows the records then also hold, under its own ``backbone`` name). Records are deterministic: the
 same command gives the same rows and values; only the ``seconds`` column (wall time) varies between runs.
 """
 from __future__ import annotations
@@ -14,22 +14,42 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rich.table import Table
 
 from ..config import BenchConfig, config_to_dict, resolve_config, save_config
+from ..curate.five_points import resolve_landmarker
 from ..errors import ConfigError
 from ..io import atomic_write
 from ..records import to_frame, write_records
+from .corruptions import parse_corruptions
+from .features import load_backbone
+from .groups import parse_skew
 from .metrics import mean_ci95
-from .protocol import BenchResult, run
+from .modes import TRIVIAL, get_mode, list_modes, mode_options
+from .modes._base import Mode
+from .protocol import BenchResult, Run, task_names
+from .protocol import run as run_protocol
+from .robustness import degradation, parse_pairs
+from .settings import (
+    FeatureSettings,
+    ProtocolSettings,
+    RobustnessSettings,
+    SourceSettings,
+    check_fractions,
+    settings_from,
+)
+from .sources import resolve_data
 from .tasks import get_task
+from .tasks._base import TaskSettings
 
 KEYS = ["task", "dataset", "mode", "fraction", "shots", "metric"]
+ALIGN = ("auto", "off")  # tasks' own crops (Task.crop) | box crops for every task
 
 
 def make_config(protocol: BenchConfig | Mapping[str, Any] | None = None, **values: Any) -> BenchConfig:
@@ -56,8 +76,8 @@ def evaluate(*, backbone: Any = "timm:resnet18", tasks: str | Sequence[str] = "a
     """Benchmark ``backbone`` (a spec string, a facerep output dir, or a Backbone module) on ``tasks``.
 
     data: None (every task on ``synth:``), one source for every task, or {task: source}; a source is a
-    ``FORMAT:PATH`` string, a FaceDataset, or a (train, test) pair of FaceDatasets. protocol: a BenchConfig or a
-    mapping of its fields (fractions, seeds, shots, mode, image_size …); ``options`` override single fields.
+    ``FORMAT:PATH`` string, a FaceDataset, or a (train, test) pair of FaceDatasets. protocol: a BenchConfig or
+    a mapping of its fields (fractions, seeds, shots, mode, image_size …); ``options`` override single fields.
     Writes the outputs to ``out`` when given. Returns the records (columns of facerep.report.records)."""
     module = None if isinstance(backbone, (str, Path)) else backbone
     names = [tasks] if isinstance(tasks, str) else list(tasks)
@@ -70,25 +90,90 @@ def evaluate(*, backbone: Any = "timm:resnet18", tasks: str | Sequence[str] = "a
     return df
 
 
-def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None, write: bool = True) -> tuple[pd.DataFrame, BenchResult]:
+def bench(cfg: BenchConfig, data: Any = None, backbone: Any = None,
+          write: bool = True) -> tuple[pd.DataFrame, BenchResult]:
     """Run and (when ``write``) write records, summary, config and skipped samples into ``cfg.out``.
 
-    With ``cfg.reference_backbone`` (a backbone spec other than the benchmarked one) the reference is run in the
-    same call with the same protocol, data, corruptions and seeds (a separate feature cache entry; reruns read
-    it), its rows are added to the records under its own ``backbone`` name, and ``robustness.csv`` gets each
-    backbone's corruption error relative to it (:func:`facerep.bench.robustness.degradation`)."""
+    With ``cfg.reference_backbone`` (a backbone spec other than the benchmarked one) the reference is run in
+    the same call with the same protocol, data, corruptions and seeds (a separate feature cache entry; reruns
+    read it), its rows are added to the records under its own ``backbone`` name, and ``robustness.csv`` gets
+    each backbone's corruption error relative to it (:func:`facerep.bench.robustness.degradation`)."""
     result = run(cfg, data=data, backbone=backbone)
     bb_name = cfg.backbone if backbone is None else str(getattr(backbone, "arch", type(backbone).__name__))
     if cfg.reference_backbone and cfg.reference_backbone != bb_name:
         ref = run(dataclasses.replace(cfg, backbone=cfg.reference_backbone), data=data)
         result.rows += ref.rows
         result.forwarded += ref.forwarded
-        result.notes += [f"reference {cfg.reference_backbone}: {n}" for n in ref.notes if n not in result.notes]
+        result.notes += [f"reference {cfg.reference_backbone}: {n}" for n in ref.notes
+                         if n not in result.notes]
     rid = run_id(cfg, data)
     df = to_frame([{"run_id": rid, **r} for r in result.rows])
     if write:
         write_outputs(df, result, cfg)
     return df, result
+
+
+def run(cfg: BenchConfig, data: Any = None, backbone: Any = None) -> BenchResult:
+    """One backbone's benchmark: ``cfg`` checked and unpacked into the typed settings of each part
+    (:mod:`facerep.bench.settings`, the mode's options), then :func:`facerep.bench.protocol.run`. ``data``:
+    see :func:`facerep.bench.sources.resolve_data`; ``backbone``: a Backbone module instead of
+    ``cfg.backbone``."""
+    mode = validate(cfg)
+    names = task_names(list(cfg.tasks))
+    plan = resolve_data(names, data if data is not None else (dict(cfg.data) or None), cfg.synth,
+                        dict(cfg.train_data))
+    model = load_backbone(backbone if backbone is not None else cfg.backbone, pretrained=cfg.pretrained,
+                          image_size=cfg.image_size, seed=cfg.backbone_seed,
+                          trust_checkpoint=cfg.trust_checkpoint)
+    bb_name = cfg.backbone if backbone is None else str(getattr(model, "arch", type(model).__name__))
+    margin = cfg.margin if cfg.margin >= 0 else float(model.pretrained_cfg.margin)
+    setup = Run(model=model, backbone_name=bb_name, mode=mode, protocol=settings_from(cfg, ProtocolSettings),
+                sources=settings_from(cfg, SourceSettings), features=settings_from(cfg, FeatureSettings),
+                robustness=robustness_settings(cfg))
+    task_settings = settings_from(cfg, TaskSettings)
+    tasks = {name: get_task(name)(task_settings) for name in names}
+    return run_protocol(tasks=tasks, plan=plan, setup=setup, margin=margin)
+
+
+def validate(cfg: BenchConfig) -> Mode:
+    """Check every option before any work starts; returns the mode, built from its options."""
+    mode_cls = get_mode(cfg.mode)  # an unknown mode lists the registered ones
+    mode: Mode = mode_cls(settings_from(cfg, mode_options(cfg.mode)))
+    check_fractions(cfg.fractions)
+    for k in cfg.shots:
+        if int(k) < 1:
+            raise ConfigError(f"shots {k} must be a positive integer")
+    if not cfg.fractions and not cfg.shots:
+        raise ConfigError("nothing to run: give --fractions and/or --shots")
+    if not cfg.seeds:
+        raise ConfigError("no seed given (--seeds 0,1,2)")
+    if cfg.align not in ALIGN:
+        raise ConfigError(f"align {cfg.align!r} is not one of {', '.join(ALIGN)}")
+    resolve_landmarker(cfg.landmarker)  # an unknown or unavailable landmarker fails before any work
+    if not cfg.native_strides or cfg.pixels_per_class < 1:
+        raise ConfigError("the per-pixel probe needs at least one native stride and pixels_per_class >= 1")
+    if cfg.align_margin < 0 or cfg.aligned_grid < 1 or not cfg.aligned_strides:
+        raise ConfigError("aligned crops need align_margin >= 0, aligned_grid >= 1 and at least one aligned "
+                          "stride")
+    robustness = robustness_settings(cfg)  # unknown corruptions or severities fail before any work
+    if robustness.corrupted and mode.reads != "features":
+        on_features = [m for m in list_modes() if get_mode(m).reads == "features"]
+        raise ConfigError("--corruptions and --train-corruptions evaluate heads on cached features: use "
+                          f"--mode {' or '.join(on_features)}")
+    if cfg.train_skew:
+        parse_skew(cfg.train_skew)
+    if cfg.reference_backbone and not cfg.corruptions:
+        raise ConfigError("--reference-backbone normalises the corruption error: give --corruptions too")
+    return mode
+
+
+def robustness_settings(cfg: BenchConfig) -> RobustnessSettings:
+    """The robustness and subgroup settings, corruption specs parsed (errors name the option)."""
+    return RobustnessSettings(
+        test_pairs=tuple(parse_corruptions(list(cfg.corruptions))),
+        train_pairs=tuple(parse_pairs(list(cfg.train_corruptions), option="--train-corruptions")),
+        train_label=" ".join(cfg.train_corruptions) or "clean", split_seed=cfg.split_seed,
+        groups=tuple(cfg.groups), group_bootstrap=cfg.group_bootstrap, train_skew=cfg.train_skew)
 
 
 AXES = ("corruption", "severity", "group", "train_corruptions", "train_skew")  # robustness / subgroup columns
@@ -103,7 +188,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
         values = values[np.isfinite(values)]
         mean, std, half = mean_ci95(values) if values.size else (float("nan"),) * 3
         rows.append(dict(zip(keys, key), mean=mean, std=std, ci95=half, n_seeds=int(values.size)))
-    return pd.DataFrame(rows, columns=keys + ["mean", "std", "ci95", "n_seeds"])
+    return pd.DataFrame(rows, columns=[*keys, "mean", "std", "ci95", "n_seeds"])
 
 
 def clean_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -123,8 +208,6 @@ def write_outputs(df: pd.DataFrame, result: BenchResult, cfg: BenchConfig) -> Pa
     atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False, float_format="%.10g"))
     save_config(cfg, out / "config.yaml")
     if cfg.corruptions:
-        from .robustness import degradation
-
         deg = degradation(df, {t: get_task(t).primary for t in df["task"].unique()}, cfg.reference_backbone)
         atomic_write(out / "robustness.csv", lambda tmp: deg.to_csv(tmp, index=False, float_format="%.10g"))
     splits = pd.DataFrame(result.splits)
@@ -140,8 +223,8 @@ def _label(fraction: float, shots: int) -> str:
 
 
 def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
-    """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each task.
-    Only the benchmarked backbone (the first in the records; a reference backbone's rows follow it)."""
+    """task × fraction table of the primary metric, mean ± std over seeds; the trivial baseline below each
+    task. Only the benchmarked backbone (the first in the records; a reference backbone's rows follow it)."""
     df = clean_rows(df)
     df = df[df["backbone"] == df["backbone"].iloc[0]] if len(df) else df
     configs = list(dict.fromkeys(_label(f, s) for f, s in zip(df["fraction"], df["shots"])))
@@ -157,15 +240,18 @@ def summary_table(df: pd.DataFrame, skipped: int = 0) -> Table:
         means = {(m, c): _finite(sub[(sub["mode"] == m) & (sub["config"] == c)]["value"])
                  for m in dict.fromkeys(sub["mode"]) for c in configs}
         for mode in dict.fromkeys(sub["mode"]):
+            baseline = mode == TRIVIAL  # the records' pseudo-mode of the trivial baseline
             cells = []
             for c in configs:
-                v, trivial = means[mode, c], means.get(("trivial", c), np.empty(0))
-                below = mode != "trivial" and v.size and trivial.size and _worse(v.mean(), trivial.mean(), direction)
+                v, trivial = means[mode, c], means.get((TRIVIAL, c), np.empty(0))
+                below = (not baseline and v.size and trivial.size
+                         and _worse(v.mean(), trivial.mean(), direction))
                 flagged |= bool(below)
-                cells.append((f"{v.mean():.4f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.4f}" if v.size else "-")
+                spread = v.std(ddof=1) if v.size > 1 else 0.0
+                cells.append((f"{v.mean():.4f} ± {spread:.4f}" if v.size else "-")
                              + (" ▼" if below else ""))
             arrow = "↓" if direction == "min" else "↑"
-            table.add_row(task, f"{metric} {arrow}", mode, *cells, style="dim" if mode == "trivial" else None)
+            table.add_row(task, f"{metric} {arrow}", mode, *cells, style="dim" if baseline else None)
     if flagged:
         table.caption = "▼ below the task's trivial baseline: the head learnt nothing usable there"
     return table

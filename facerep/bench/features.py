@@ -1,10 +1,10 @@
 """Frozen-backbone features, computed once per (backbone weights, crops, transform) and cached on disk.
 
 Layout: ``CACHE/<key>/pooled.npy`` [N, D] and ``dense.npy`` [N, C, G, G], float16 ``.npy`` files opened as
-memory maps (never read whole into RAM), and ``meta.json`` written last (the "complete" marker); a cache entry is
-built in a temporary folder and renamed into place, so an interrupted run never leaves a partial entry. The key
-hashes the backbone's weights and architecture, the crop pixels (so the dataset spec, split, box, margin and
-image size) and the dense-map settings. Every fraction, seed and task on the same data reuses one entry.
+memory maps (never read whole into RAM), and ``meta.json`` written last (the "complete" marker); a cache entry
+is built in a temporary folder and renamed into place, so an interrupted run never leaves a partial entry. The
+key hashes the backbone's weights and architecture, the crop pixels (so the dataset spec, split, box, margin
+and image size) and the dense-map settings. Every fraction, seed and task on the same data reuses one entry.
 
 Dense features: each map whose stride (image size / map size) is in ``dense_strides`` is average-pooled to
 ``dense_grid`` × ``dense_grid`` and the maps are concatenated along channels, which bounds the cache size.
@@ -20,9 +20,10 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,7 +47,8 @@ def default_cache_dir(cache_dir: str = "") -> Path:
 
 
 def weights_digest(backbone: torch.nn.Module) -> str:
-    """sha256 over the architecture string and every tensor of the state dict (names, dtypes, shapes, bytes)."""
+    """sha256 over the architecture string and every tensor of the state dict (names, dtypes, shapes,
+    bytes)."""
     h = hashlib.sha256(str(getattr(backbone, "arch", type(backbone).__name__)).encode())
     for name, t in sorted(backbone.state_dict().items()):
         t = t.detach().cpu().contiguous()
@@ -86,15 +88,17 @@ def encode(backbone: Backbone, images: torch.Tensor, *, strides: Sequence[int], 
 
 
 def global_vector(pooled: torch.Tensor, dense: torch.Tensor | None, grid: int) -> torch.Tensor:
-    """The input of global tasks: ``pooled`` [N, D], with ``grid`` > 0 followed by the dense maps average-pooled
-    to grid × grid and flattened ([N, D + C·grid²]): a linear probe that can see where things are."""
+    """The input of global tasks: ``pooled`` [N, D], with ``grid`` > 0 followed by the dense maps
+    average-pooled to grid × grid and flattened ([N, D + C·grid²]): a linear probe that can see where things
+    are."""
     if grid <= 0 or dense is None:
         return pooled
-    grid_maps = dense if dense.shape[-1] == grid and dense.shape[-2] == grid else F.adaptive_avg_pool2d(dense, grid)
+    same = dense.shape[-1] == grid and dense.shape[-2] == grid
+    grid_maps = dense if same else F.adaptive_avg_pool2d(dense, grid)
     return torch.cat([pooled, grid_maps.flatten(1)], dim=1)
 
 
-def task_input(feats: "Features", rows: np.ndarray, *, kind: str, grid: int) -> torch.Tensor:
+def task_input(feats: Features, rows: np.ndarray, *, kind: str, grid: int) -> torch.Tensor:
     """Rows of the cached features a task reads (float32): kind "dense" [n, C, G, G], "pooled" [n, D] (kNN) or
     "global" (:func:`global_vector`)."""
     from .heads import as_tensor
@@ -119,16 +123,20 @@ class Features:
     dense: np.ndarray  # [N, C, G, G]
     key: str
     computed: bool  # False when read from the cache
-    positions: np.ndarray | None = None  # sorted dataset positions of the rows when not all (mirrored training crops)
+    # sorted dataset positions of the rows when not all (mirrored training crops)
+    positions: np.ndarray | None = None
     native: list[np.ndarray] = field(default_factory=list)  # [N, C_i, H_i, W_i] maps at native resolution
 
     def rows_at(self, positions: np.ndarray) -> np.ndarray:
         """Row indices of the dataset ``positions``."""
-        return positions if self.positions is None else rows_of_positions(self.positions, positions, "these features")
+        if self.positions is None:
+            return positions
+        return rows_of_positions(self.positions, positions, "these features")
 
 
 def rows_of_positions(held: np.ndarray, positions: np.ndarray, what: str) -> np.ndarray:
-    """Indices into the sorted dataset positions ``held`` of ``positions``; ValueError for one ``held`` lacks."""
+    """Indices into the sorted dataset positions ``held`` of ``positions``; ValueError for one ``held``
+    lacks."""
     at = np.searchsorted(held, positions)
     if len(positions) and (at.max() >= len(held) or not np.array_equal(held[at], positions)):
         raise ValueError(f"positions outside {what}")
@@ -143,7 +151,8 @@ def cache_key(weights: str, digest: str, strides: Sequence[int], grid: int,
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, weights: str, digest: str, name: str,
+def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, weights: str, digest: str,
+                    name: str,
                     cache_dir: Path, strides: Sequence[int], grid: int, batch_size: int,
                     native: Sequence[int] = ()) -> Features:
     """The features of ``crops``: read from ``cache_dir`` when present, else computed once and written there.
@@ -176,7 +185,8 @@ def cached_features(backbone: Backbone, crops: Sequence[FaceSample] | None, *, w
 
 def remove_stale_temps(cache_dir: Path) -> int:
     """Delete the temporary entry folders (``.KEY.HOST.PID.*``) of processes of this host that no longer run
-    (a killed bench); folders of live processes, e.g. a parallel sweep cell, are left alone. Returns the count."""
+    (a killed bench); folders of live processes, e.g. a parallel sweep cell, are left alone. Returns the
+    count."""
     removed = 0
     for d in cache_dir.glob(".*"):
         host, _, rest = d.name[1:].partition(".")[2].rpartition(".")[0].rpartition(".")
@@ -199,11 +209,13 @@ def _alive(pid: int) -> bool:
 
 
 @torch.no_grad()
-def _compute(backbone: Backbone, crops: Sequence[FaceSample], folder: Path, *, name: str, strides: Sequence[int],
+def _compute(backbone: Backbone, crops: Sequence[FaceSample], folder: Path, *, name: str,
+             strides: Sequence[int],
              grid: int, batch_size: int, native: Sequence[int] = ()) -> int:
-    """Write pooled.npy, dense.npy and native<i>.npy (float16) into ``folder``; returns the native maps' count."""
+    """Write pooled.npy, dense.npy and native<i>.npy (float16) into ``folder``; returns the native maps'
+    count."""
     backbone.eval()
-    files: dict[str, np.ndarray] = {}
+    files: dict[str, np.memmap] = {}
     starts = range(0, len(crops), batch_size)
     for start in track(starts, f"features of {name}", total=len(starts)):
         out = encode(backbone, stack_images(crops[start:start + batch_size]), strides=strides, grid=grid,
@@ -229,7 +241,8 @@ def _open(entry: Path, key: str, computed: bool) -> Features:
 
 def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, seed: int,
                   trust_checkpoint: bool = False) -> Backbone:
-    """A backbone from its spec (random initialisation seeded by ``seed``, so runs are reproducible), eval mode."""
+    """A backbone from its spec (random initialisation seeded by ``seed``, so runs are reproducible), eval
+    mode."""
     from ..backbones import create_backbone, parse_backbone
 
     if isinstance(spec, torch.nn.Module):
@@ -247,11 +260,11 @@ def load_backbone(spec: str | Backbone, *, pretrained: bool, image_size: int, se
     return model.eval()
 
 
-def head_spec(x: torch.Tensor, cfg: Any, info: Any) -> Any:
+def head_spec(x: torch.Tensor, *, image_size: int, dense_grid: int, info: Any) -> Any:
     """The HeadSpec of a head reading ``x`` ([n, D] or [n, C, G, G])."""
     from .tasks._base import HeadSpec
 
     if x.dim() == 4:
-        return HeadSpec(0, int(x.shape[1]), int(x.shape[-1]), cfg.image_size, info)
-    return HeadSpec(int(x.shape[1]), 0, cfg.dense_grid, cfg.image_size, info)
+        return HeadSpec(0, int(x.shape[1]), int(x.shape[-1]), image_size, info)
+    return HeadSpec(int(x.shape[1]), 0, dense_grid, image_size, info)
 

@@ -14,14 +14,15 @@ resolution.
 - ``recognition``: a margin loss on the normalised classifier over training identities (ArcFace, see
   :class:`facerep.bench.heads.EmbeddingHead`), built by the task itself.
 
-Tasks without a registered decoder fine-tune their linear-probe head (LP-FT, :mod:`facerep.bench.finetune`),
-as every task does with ``finetune_linear_heads``. A decoder maps the native maps [[B, C_i, H_i, W_i], …]
-(finest first) to the task's head space (``forward``) and gives its training loss (``train_loss(maps,
-targets)``).
+Tasks without a registered decoder fine-tune their linear-probe head (LP-FT,
+:mod:`facerep.bench.modes.finetune`), as every task does with ``finetune_linear_heads``. A decoder maps the
+native maps [[B, C_i, H_i, W_i], …] (finest first) to the task's head space (``forward``) and gives its
+training loss (``train_loss(maps, targets)``).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -35,7 +36,15 @@ DECODER_WIDTH = 64  # channels of the FPN neck
 HEATMAP_SIGMA = 1.0  # Gaussian target σ in heatmap cells (stride 4: 4 crop pixels)
 HEATMAP_WEIGHT = 1.0  # weight of the heatmap term next to the coordinate L1 (normalised coordinates)
 
-DecoderFactory = Callable[[Any, HeadSpec], nn.Module]
+class Decoder(nn.Module):
+    """A fine-tuning decoder: ``forward(maps)`` -> the task's head space, ``train_loss(maps, y)`` -> its
+    loss."""
+
+    def train_loss(self, maps: Sequence[torch.Tensor], y: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+
+DecoderFactory = Callable[[Any, HeadSpec], Decoder]
 DECODERS: Registry[DecoderFactory] = Registry("fine-tuning decoder")
 
 
@@ -83,7 +92,7 @@ def gaussian_targets(points: torch.Tensor, h: int, w: int, size: int, sigma: flo
     return torch.exp(-(dx ** 2 + dy ** 2) / (2 * sigma ** 2))
 
 
-class HeatmapHead(nn.Module):
+class HeatmapHead(Decoder):
     """K landmark heatmaps at the finest map's resolution from an FPN neck; output [B, K·2] in [-1, 1]."""
 
     def __init__(self, channels: Sequence[int], k: int, image_size: int, width: int = DECODER_WIDTH) -> None:
@@ -92,7 +101,7 @@ class HeatmapHead(nn.Module):
         self.neck = FPNNeck(channels, width)
         self.last = nn.Conv2d(width, self.k, 1)
         nn.init.normal_(self.last.weight, std=1e-3)
-        nn.init.zeros_(self.last.bias)
+        nn.init.zeros_(self.last.bias)  # type: ignore[arg-type]  # a Conv2d made with bias=True has one
 
     def heatmaps(self, maps: Sequence[torch.Tensor]) -> torch.Tensor:
         """[B, K, H_0, W_0]."""
@@ -126,7 +135,7 @@ class HeatmapHead(nn.Module):
         return loss
 
 
-class FPNSegmentationHead(nn.Module):
+class FPNSegmentationHead(Decoder):
     """Per-pixel class logits at the finest map's resolution from an FPN neck; output packed [B, K, H_0·W_0].
     The loss is the task's (class-weighted cross-entropy at the crop masks' resolution)."""
 
@@ -145,12 +154,12 @@ class FPNSegmentationHead(nn.Module):
 
 
 @DECODERS.register("landmarks2d", description="heatmaps at stride 4 (FPN neck), soft-argmax decode")
-def _landmarks2d(task: Any, spec: HeadSpec) -> nn.Module:
+def _landmarks2d(task: Any, spec: HeadSpec) -> Decoder:
     return HeatmapHead([c for c, _, _ in spec.levels], task.k, spec.image_size)
 
 
 @DECODERS.register("parsing", description="FPN decoder, per-pixel classifier at stride 4, class-weighted CE")
-def _parsing(task: Any, spec: HeadSpec) -> nn.Module:
+def _parsing(task: Any, spec: HeadSpec) -> Decoder:
     task.levels = [spec.levels[0][1:]]  # one level of packed logits: the finest map's resolution
     return FPNSegmentationHead([c for c, _, _ in spec.levels], task.n, task)
 
@@ -160,7 +169,7 @@ def has_decoder(task: Any) -> bool:
     return task.name in DECODERS
 
 
-def build_decoder(task: Any, spec: HeadSpec) -> nn.Module:
+def build_decoder(task: Any, spec: HeadSpec) -> Decoder:
     """The registered decoder of ``task``; ``spec.levels``: (C, H, W) of the native maps it reads, finest
     first."""
     return DECODERS.get(task.name)(task, spec)

@@ -1,29 +1,38 @@
 """Heads on backbone features and how they are fitted.
 
 - :class:`ProbeHead`: input standardisation (statistics of the training features) + a linear core:
-  ``linear_head`` on ``pooled`` [N, D], ``spatial_linear_head`` on a dense grid [N, C, G, G] flattened (landmark
-  regression), :class:`EmbeddingHead` (projection + cosine classifier, ArcFace margin when fine-tuning); the
-  per-pixel probe of parsing is :class:`facerep.bench.pixels.PixelProbe`.
+  ``linear_head`` on ``pooled`` [N, D], ``spatial_linear_head`` on a dense grid [N, C, G, G] flattened
+  (landmark regression), :class:`EmbeddingHead` (projection + cosine classifier, ArcFace margin when
+  fine-tuning); the per-pixel probe of parsing is :class:`facerep.bench.pixels.PixelProbe`.
 - :func:`fit_ridge`: closed-form ridge regression (regression tasks, linear mode) with the penalty chosen by
-  exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps, deterministic.
-- :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense classification,
-  fine-tuning); classification tasks marked ``closed_form`` use a ridge classifier in linear mode instead.
-- :func:`knn_vote`: cosine kNN with temperature-weighted votes (``--mode knn``).
+  exact leave-one-identity-out (or leave-one-out) error over a fixed grid -- no learning rate, no steps,
+  deterministic.
+- :func:`fit_gradient`: full-batch (or mini-batch) AdamW on the task's loss (embedding heads, dense
+  classification, fine-tuning); classification tasks whose ``probe`` is "ridge_classifier" use a ridge
+  classifier in linear mode instead (:func:`fit_head` returns the fitted predictor).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .settings import HeadSettings
+
+if TYPE_CHECKING:
+    from .tasks._base import Task
+
 RIDGE_GRID = tuple(10.0 ** k for k in range(-3, 5))  # × mean squared singular value
+
+
 class HeldOut(NamedTuple):
-    """A task's held-out criterion of one penalty (:data:`CVLoss`): the ``loss`` and the loss of the predictor that
-    ignores the inputs (``baseline``, e.g. 1 - the majority class's share of the training rows). A penalty must
-    beat ``baseline`` to be chosen over the heaviest shrinkage."""
+    """A task's held-out criterion of one penalty (:data:`CVLoss`): the ``loss`` and the loss of the predictor
+    that ignores the inputs (``baseline``, e.g. 1 - the majority class's share of the training rows). A
+    penalty must beat ``baseline`` to be chosen over the heaviest shrinkage."""
 
     loss: float
     baseline: float = float("inf")
@@ -65,9 +74,10 @@ class Standardize(nn.Module):
 class ProbeHead(nn.Module):
     """Standardisation followed by a linear ``core``; ``last`` is the core's final Linear layer."""
 
-    def __init__(self, core: nn.Module, last: nn.Module) -> None:
+    def __init__(self, core: nn.Module, last: nn.Linear) -> None:
         super().__init__()
-        self.norm, self.core, self.last = Standardize(), core, last
+        self.norm, self.core = Standardize(), core
+        self.last: nn.Linear = last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.core(self.norm(x))
@@ -91,8 +101,8 @@ def spatial_linear_head(channels: int, grid: int, out_dim: int) -> ProbeHead:
 
 class EmbeddingHead(ProbeHead):
     """Linear projection to an embedding (forward) plus a cosine classifier over training identities (logits).
-    With ``margin`` > 0 the training logits carry ArcFace's additive angular margin (Deng et al., CVPR 2019): the
-    target identity's logit is s·cos(θ + m) instead of s·cos θ (past θ = π - m, the monotonic extension
+    With ``margin`` > 0 the training logits carry ArcFace's additive angular margin (Deng et al., CVPR 2019):
+    the target identity's logit is s·cos(θ + m) instead of s·cos θ (past θ = π - m, the monotonic extension
     s·(cos θ - m·sin m) keeps the logit decreasing)."""
 
     def __init__(self, in_dim: int, emb_dim: int, n_classes: int, scale: float = 16.0,
@@ -118,24 +128,25 @@ class EmbeddingHead(ProbeHead):
 def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None = None,
                loss: CVLoss | None = None, y: torch.Tensor | None = None) -> float:
     """The ridge penalty of RIDGE_GRID with the smallest exact held-out loss: leave-one-*group*-out when
-    ``groups`` [N] (identity / subject / video ids) has at least two groups, else leave-one-out. The loss is the
-    mean squared error, or ``loss(y, held_out_prediction)``: a task's own criterion (e.g. minus the ICC) on the
-    uncentred targets ``y`` [N, T] (NaN = missing; required with ``loss``) and the held-out predictions.
-    u: [N, r] left singular vectors and s2: [r] squared singular values of the centred design; yc: [N, T].
+    ``groups`` [N] (identity / subject / video ids) has at least two groups, else leave-one-out. The loss is
+    the mean squared error, or ``loss(y, held_out_prediction)``: a task's own criterion (e.g. minus the ICC)
+    on the uncentred targets ``y`` [N, T] (NaN = missing; required with ``loss``) and the held-out
+    predictions. u: [N, r] left singular vectors and s2: [r] squared singular values of the centred design;
+    yc: [N, T].
 
-    The fit has an unpenalised intercept, so its hat matrix is H = 11ᵀ/N + U diag(s²/(s²+λ)) Uᵀ (the centred design
-    is orthogonal to the constant column); the residuals of the fit without group g are (I - H_gg)⁻¹ (y_g - ŷ_g)
-    (the block form of the PRESS identity), so no refit is needed. Leaving the 11ᵀ/N term out would be wrong:
-    the centred rows sum to zero, so a held-out group is a linear combination of the others. Holding out whole
-    identities matters: with several images per person, leave-one-out rewards memorising identities and picks a
-    penalty that is far too small for unseen people.
+    The fit has an unpenalised intercept, so its hat matrix is H = 11ᵀ/N + U diag(s²/(s²+λ)) Uᵀ (the centred
+    design is orthogonal to the constant column); the residuals of the fit without group g are (I - H_gg)⁻¹
+    (y_g - ŷ_g) (the block form of the PRESS identity), so no refit is needed. Leaving the 11ᵀ/N term out
+    would be wrong: the centred rows sum to zero, so a held-out group is a linear combination of the others.
+    Holding out whole identities matters: with several images per person, leave-one-out rewards memorising
+    identities and picks a penalty that is far too small for unseen people.
 
-    A criterion that returns a :class:`HeldOut` with a ``baseline`` (expression: the error of always predicting
-    the majority class) keeps the heaviest shrinkage unless the best penalty beats that baseline. With a few faces
-    per class the held-out estimate is biased against the input-blind predictor itself:
-    holding a face out makes its class the rarer one, so the class prior predicts another class nearly every time
-    (held-out error 0.94 where its real error is 0.78), and a penalty that fitted noise won and predicted noise
-    (accuracy 0.08-0.12 vs 0.22 for the majority class on 18-35 faces without signal)."""
+    A criterion that returns a :class:`HeldOut` with a ``baseline`` (expression: the error of always
+    predicting the majority class) keeps the heaviest shrinkage unless the best penalty beats that baseline.
+    With a few faces per class the held-out estimate is biased against the input-blind predictor itself:
+    holding a face out makes its class the rarer one, so the class prior predicts another class nearly every
+    time (held-out error 0.94 where its real error is 0.78), and a penalty that fitted noise won and predicted
+    noise (accuracy 0.08-0.12 vs 0.22 for the majority class on 18-35 faces without signal)."""
     base = float(s2.mean()) if s2.numel() else 1.0
     blocks = _group_blocks(groups, len(yc))  # the same held-out groups for every penalty
     errors: dict[float, HeldOut] = {}
@@ -152,7 +163,8 @@ def _cv_lambda(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, groups: np.n
     return best
 
 
-def _held_out_residuals(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blocks: list[torch.Tensor] | None,
+def _held_out_residuals(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor,
+                        blocks: list[torch.Tensor] | None,
                         lam: float) -> torch.Tensor:
     """[N, T] residuals of each row predicted by ridge (penalty ``lam``) fitted without its group (see
     :func:`_cv_lambda`); ``blocks``: row indices of each held-out group (:func:`_group_blocks`), None for
@@ -172,8 +184,8 @@ def _held_out_residuals(u: torch.Tensor, s2: torch.Tensor, yc: torch.Tensor, blo
 
 
 def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | None:
-    """Row indices of the groups, stacked per group size ([G_s, s] for each size s, so that the held-out solves
-    are batched), or None (leave-one-out) without groups or with fewer than two."""
+    """Row indices of the groups, stacked per group size ([G_s, s] for each size s, so that the held-out
+    solves are batched), or None (leave-one-out) without groups or with fewer than two."""
     if groups is None:
         return None
     g = np.asarray(groups)
@@ -192,21 +204,23 @@ def _group_blocks(groups: np.ndarray | None, n: int) -> list[torch.Tensor] | Non
 @torch.no_grad()
 def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndarray | None = None,
               loss: CVLoss | None = None, gram: torch.Tensor | None = None) -> float:
-    """Closed-form ridge regression (unpenalised intercept) of ``y`` on the standardised ``x``, one row per sample
-    ([N, ...] flattened). NaN targets are missing and filled with the column mean.
+    """Closed-form ridge regression (unpenalised intercept) of ``y`` on the standardised ``x``, one row per
+    sample ([N, ...] flattened). NaN targets are missing and filled with the column mean.
     Sets ``head.last``; returns the chosen penalty.
 
-    The penalty is chosen over RIDGE_GRID (× the mean squared singular value) by held-out error, holding out whole
-    ``groups`` (identities, subjects or videos; [N]) when given: with at most as many rows as features, exactly
-    (:func:`_cv_lambda`, through the eigendecomposition of the Gram matrix); with more rows, by 5-fold
+    The penalty is chosen over RIDGE_GRID (× the mean squared singular value) by held-out error, holding out
+    whole ``groups`` (identities, subjects or videos; [N]) when given: with at most as many rows as features,
+    exactly (:func:`_cv_lambda`, through the eigendecomposition of the Gram matrix); with more rows, by 5-fold
     cross-validation from per-fold sufficient statistics (:func:`_kfold_lambda`), so memory stays O(D²).
-    ``loss``: the held-out criterion of the exact path (default: squared error; the k-fold path always uses it).
-    The standardisation is fitted on ``x`` unless the head already has one (:class:`facerep.bench.design.Design`);
-    ``gram`` [N, N]: the Gram matrix of the standardised rows of ``x`` when already known."""
+    ``loss``: the held-out criterion of the exact path (default: squared error; the k-fold path always uses
+    it). The standardisation is fitted on ``x`` unless the head already has one
+    (:class:`facerep.bench.design.Design`); ``gram`` [N, N]: the Gram matrix of the standardised rows of ``x``
+    when already known."""
     if not head.norm.fitted:
         head.norm.fit(x)
     xs, yt = head.rows(head.norm(x)).float(), head.rows(y).double()
-    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) else torch.zeros(yt.shape[1], dtype=yt.dtype)
+    mean_y = torch.nan_to_num(torch.nanmean(yt, 0), nan=0.0) if len(yt) \
+        else torch.zeros(yt.shape[1], dtype=yt.dtype)
     yc = torch.where(torch.isnan(yt), torch.zeros_like(yt), yt - mean_y)
     # float32 accumulation (pairwise, ~1e-8 relative here) is an order of magnitude faster than dtype=float64
     mean_x = xs.mean(0).double() if len(xs) else torch.zeros(xs.shape[1], dtype=torch.float64)
@@ -223,35 +237,40 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
     return lam
 
 
-def _dual_fit(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor, yt: torch.Tensor, groups: np.ndarray | None,
+def _dual_fit(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor, yt: torch.Tensor,
+              groups: np.ndarray | None,
               loss: CVLoss | None, gram: torch.Tensor | None) -> tuple[torch.Tensor, float]:
     """Ridge with N <= D rows through the eigendecomposition of the centred N×N Gram matrix: (weights [D, T]
-    float64, penalty). xs: [N, D] float32 rows (centred by ``mean_x`` [D]); yc / yt: centred / raw targets [N, T];
-    ``gram``: the uncentred Gram matrix of ``xs`` when known."""
+    float64, penalty). xs: [N, D] float32 rows (centred by ``mean_x`` [D]); yc / yt: centred / raw targets [N,
+    T]; ``gram``: the uncentred Gram matrix of ``xs`` when known."""
     if gram is None:
         xc = xs - mean_x.float()  # float32: the wide product runs at twice the float64 speed
         gram_c = (xc @ xc.T).double()
     else:  # centre the given Gram matrix: (I - 11ᵀ/N) G (I - 11ᵀ/N)
         r = gram.mean(1)
         gram_c = gram - r[:, None] - r[None, :] + r.mean()
-    # float32 eigendecomposition (twice the speed): the Gram matrix comes from float32 products, so eigenvalues
-    # below ~1e-6 of the largest are rounding noise either way, and the penalties (>= 1e-3 × the mean) dominate them
+    # float32 eigendecomposition (twice the speed): the Gram matrix comes from float32 products, so
+    # eigenvalues
+    # below ~1e-6 of the largest are rounding noise either way, and the penalties (>= 1e-3 × the mean)
+    # dominate them
     s2, vecs = (t.double() for t in torch.linalg.eigh(gram_c.float()))
     keep = s2 > s2.max() * 1e-6
     s2, u = s2[keep], vecs[:, keep]  # u: left singular vectors [N, r], orthogonal to the constant vector
     lam = _cv_lambda(u, s2, yc, groups, loss, yt)
-    # w = Xcᵀ U diag(1 / (s² + λ)) Uᵀ y  (= V diag(s / (s² + λ)) Uᵀ y); as 1ᵀU = 0, Xcᵀ a = Xsᵀ a: no centred copy
+    # w = Xcᵀ U diag(1 / (s² + λ)) Uᵀ y  (= V diag(s / (s² + λ)) Uᵀ y); as 1ᵀU = 0, Xcᵀ a = Xsᵀ a: no centred
+    # copy
     a = (u @ ((u.T @ yc) / (s2 + lam)[:, None])).float()
     return (xs.T @ a).double(), lam
 
 
 def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, base: float,
                   folds: int = 5) -> float:
-    """RIDGE_GRID penalty (× ``base``) with the smallest 5-fold held-out squared error, folds made of whole groups
-    (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own unpenalised intercept,
-    i.e. on data centred by the fold's training mean) comes from one eigendecomposition of its centred Gram matrix,
-    and its held-out error from sufficient statistics, so no N×N or N×D copy is made. xc: [N, D]; yc: [N, T]."""
-    n, d = xc.shape
+    """RIDGE_GRID penalty (× ``base``) with the smallest 5-fold held-out squared error, folds made of whole
+    groups (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own
+    unpenalised intercept, i.e. on data centred by the fold's training mean) comes from one eigendecomposition
+    of its centred Gram matrix, and its held-out error from sufficient statistics, so no N×N or N×D copy is
+    made. xc: [N, D]; yc: [N, T]."""
+    n = len(xc)
     key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(n)
     fold = torch.from_numpy(key % folds)
     stats = []
@@ -281,8 +300,10 @@ def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None,
     return min(errors, key=lambda lam: (errors[lam], -lam))
 
 
-def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor,
-                 y: torch.Tensor, *, steps: int, lr: float, weight_decay: float, batch: int = 0, seed: int = 0,
+def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                 x: torch.Tensor,
+                 y: torch.Tensor, *, steps: int, lr: float, weight_decay: float, batch: int = 0,
+                 seed: int = 0,
                  bias: torch.Tensor | None = None) -> None:
     """AdamW on ``loss_fn(head(x_b), y_b)``: full batch when ``batch`` is 0 or >= N, else seeded mini-batches.
     x: [N, ...] features; y: [N, ...] targets. ``bias`` (optional) initialises ``head.last.bias``."""
@@ -296,7 +317,8 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
         with torch.no_grad():
             x = head.norm(x)  # the statistics are fixed: standardise once, train the core
         forward = head.core
-    opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=lr,
+                            weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     n = len(x)
     full = batch <= 0 or batch >= n
@@ -311,65 +333,44 @@ def fit_gradient(head: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor]
     head.eval()
 
 
-def fit_head(task: Any, head: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Any, seed: int,
-             groups: np.ndarray | None = None, gram: torch.Tensor | None = None) -> bool:
-    """Fit a task's head on features. x: [N, ...] features; y: [N, ...] head-space targets; ``groups`` [N]: the
-    identity (subject, video) of each sample, for leave-one-group-out penalty selection; ``gram``: see
-    :func:`fit_ridge`.
+class ScoredHead(nn.Module):
+    """A fitted ridge classifier mapped to head space: ``from_scores(head(x))`` (:meth:`Task.from_scores`)."""
 
-    - regression tasks: ridge in closed form on the targets;
-    - classification tasks with ``closed_form`` in linear mode: a ridge classifier, i.e. ridge on
-      ``task.vote_targets(y)`` (one-hot / 0-1 columns); the head then outputs scores, which the caller maps to
-      head space with ``task.from_scores`` -- returns True in that case;
-    - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``)."""
+    def __init__(self, head: nn.Module, from_scores: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.head, self.from_scores = head, from_scores
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_scores(self.head(x))
+
+
+def fit_head(task: Task, head: nn.Module, x: torch.Tensor, y: torch.Tensor, *, settings: HeadSettings,
+             seed: int,
+             groups: np.ndarray | None = None, gram: torch.Tensor | None = None,
+             ridge_classifier: bool = True) -> nn.Module:
+    """Fit a task's head on features and return the fitted predictor (features -> head-space outputs). x: [N,
+    ...] features; y: [N, ...] head-space targets; ``groups`` [N]: the identity (subject, video) of each
+    sample, for leave-one-group-out penalty selection; ``gram``: see :func:`fit_ridge`.
+
+    - ``task.probe`` "ridge": ridge in closed form on the targets (penalty by :meth:`Task.penalty_loss`);
+    - "ridge_classifier" with ``ridge_classifier`` (the linear mode): ridge on ``task.vote_targets(y)``
+      (one-hot / 0-1 columns); the predictor maps the fitted scores to head space with ``task.from_scores``;
+    - otherwise AdamW on the task's loss (``head_steps``, ``head_lr``, ``head_weight_decay``,
+      ``head_batch``)."""
     torch.manual_seed(seed)
-    scored = False
-    loss = getattr(task, "cv_loss", None)  # the task's own held-out criterion for the penalty, if any
-    if task.regression and isinstance(head, ProbeHead):
+    loss = task.penalty_loss()
+    if task.probe == "ridge" and isinstance(head, ProbeHead):
         fit_ridge(head, x, y, groups, loss, gram)
-    elif getattr(task, "closed_form", False) and cfg.mode == "linear" and isinstance(head, ProbeHead):
+    elif task.probe == "ridge_classifier" and ridge_classifier and isinstance(head, ProbeHead):
         fit_ridge(head, x, task.vote_targets(y), groups, loss, gram)
-        scored = True
+        head.eval()
+        return ScoredHead(head, task.from_scores).eval()
     else:
-        fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=cfg.head_steps, lr=cfg.head_lr,
-                     weight_decay=cfg.head_weight_decay, batch=cfg.head_batch, seed=seed)
+        fit_gradient(head, lambda o, t: task.loss(o, t, head), x, y, steps=settings.head_steps,
+                     lr=settings.head_lr,
+                     weight_decay=settings.head_weight_decay, batch=settings.head_batch, seed=seed)
     head.eval()
-    return scored
-
-
-def fan_in(head: nn.Module) -> int:
-    """Inputs per output unit of the head's last layer (scales its fine-tuning learning rate)."""
-    last = getattr(head, "last", None)
-    w = getattr(last, "weight", None)
-    return int(w[0].numel()) if w is not None else 1
-
-
-@torch.no_grad()
-def knn_vote(x_train: torch.Tensor, v_train: torch.Tensor, x_test: torch.Tensor, k: int,
-             temperature: float) -> torch.Tensor:
-    """Cosine kNN: each test row averages the ``v_train`` rows of its k most similar training rows, weighted by
-    exp(similarity / temperature); NaN votes are left out. x_*: [N, D]; v_train: [N, T] -> [M, T]."""
-    a, b = F.normalize(x_train.float(), dim=1), F.normalize(x_test.float(), dim=1)
-    k = min(k, len(a))
-    out = []
-    for start in range(0, len(b), 2048):  # bound the [chunk, N] similarity block
-        sim, idx = (b[start:start + 2048] @ a.T).topk(k, dim=1)
-        w = torch.exp((sim - sim[:, :1]) / temperature)[:, :, None]  # [M, k, 1], stable
-        v = v_train[idx]  # [M, k, T]
-        valid = ~torch.isnan(v)
-        num = (torch.where(valid, v, torch.zeros_like(v)) * w).sum(1)
-        den = (valid * w).sum(1)
-        out.append(num / den.clamp(min=1e-12))
-    return torch.cat(out)
-
-
-def param_groups(backbone: nn.Module, head: nn.Module, lr_backbone: float, lr_head: float) -> list[dict[str, Any]]:
-    """AdamW parameter groups with separate learning rates for the backbone and the head (fine-tuning). The head's
-    rate is ``lr_head × min(1, 512 / fan_in)``: Adam moves every weight by about lr, so a wide layer (a landmark
-    head on a flattened grid has ~25k inputs) would otherwise move its outputs by hundreds per step."""
-    lr_head = lr_head * min(1.0, 512.0 / fan_in(head))
-    return [{"params": [p for p in backbone.parameters() if p.requires_grad], "lr": lr_backbone},
-            {"params": [p for p in head.parameters() if p.requires_grad], "lr": lr_head}]
+    return head
 
 
 def as_tensor(x: np.ndarray | torch.Tensor, idx: Sequence[int] | np.ndarray | None = None) -> torch.Tensor:

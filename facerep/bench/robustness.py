@@ -1,123 +1,94 @@
 """The robustness and subgroup axes of the benchmark, on top of the protocol.
 
-- Corruptions (``BenchConfig.corruptions``, ``--corruptions lowres:16,24 blur:1,2,3 …``): heads are trained on clean
-  features; each corrupted copy of the test crops is encoded once (cached like clean features, keyed by the clean
-  digest + corruption) and scored by the same head. Records carry ``corruption`` / ``severity`` (``clean`` / ``0``).
-  Occlusions also record visible / occluded metrics for dense tasks (:mod:`facerep.bench.visibility`).
-- Corrupted training (``BenchConfig.train_corruptions``, ``--train-corruptions blur:2 noise:1``, same syntax): the
-  training split is augmented with a corrupted copy per listed corruption and severity (features cached the same
-  way); a head sees every training sample clean and once per corrupted copy. Records carry a ``train_corruptions``
-  column (``clean`` by default) whenever a robustness option is set.
-- Subgroups (``BenchConfig.groups``, ``--groups skin_tone,age``): every metric of the clean test predictions broken
-  down by a subgroup label of the samples (``FaceSample.groups``), with per-group counts and bootstrap 95 % CIs
-  (``ci_low`` / ``ci_high``) and a ``<attr>:gap`` row (best minus worst group).
+- Corruptions (``BenchConfig.corruptions``, ``--corruptions lowres:16,24 blur:1,2,3 …``): heads are trained on
+  clean features; each corrupted copy of the test crops is encoded once (cached like clean features, keyed by
+  the clean digest + corruption) and scored by the same head. Records carry ``corruption`` / ``severity``
+  (``clean`` / ``0``). Occlusions also record visible / occluded metrics for dense tasks
+  (:mod:`facerep.bench.visibility`).
+- Corrupted training (``BenchConfig.train_corruptions``, ``--train-corruptions blur:2 noise:1``, same syntax):
+  the training split is augmented with a corrupted copy per listed corruption and severity (features cached
+  the same way); a head sees every training sample clean and once per corrupted copy. Records carry a
+  ``train_corruptions`` column (``clean`` by default) whenever a robustness option is set.
+- Subgroups (``BenchConfig.groups``, ``--groups skin_tone,age``): every metric of the clean test predictions
+  broken down by a subgroup label of the samples (``FaceSample.groups``), with per-group counts and bootstrap
+  95 % CIs (``ci_low`` / ``ci_high``) and a ``<attr>:gap`` row (best minus worst group).
 - Corruption error (:func:`degradation`): ImageNet-C's CE against a reference backbone when one is given.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..errors import ConfigError, FacerepError
-from .corruptions import corrupt, parse_corruptions
-from .features import cached_features, default_cache_dir
+from .corruptions import parse_corruptions
+from .features import task_input
 from .groups import breakdown, gaps, group_labels
+from .modes import TRIVIAL
 from .prepare import take
+from .settings import RobustnessSettings
+from .sources import FeatureKey, corrupted
 from .visibility import part_metrics
 
 CELL = ["task", "dataset", "mode", "fraction", "shots"]  # one robustness summary per backbone and cell
-TRAINING = {"train_corruptions": "clean", "train_skew": ""}  # training conditions: part of the cell when recorded
+# training conditions: part of the cell when recorded
+TRAINING = {"train_corruptions": "clean", "train_skew": ""}
 ERROR_COLUMNS = ("relative_error_increase", "ce", "relative_ce")
 
 
-def corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
-    """The (name, severity) pairs of the test-time corruptions (ConfigError / UnknownNameError on bad input)."""
-    pairs = parse_corruptions(list(cfg.corruptions))
-    if pairs and cfg.mode == "finetune":
-        raise ConfigError("--corruptions evaluates heads on cached features: use --mode linear or knn")
-    return pairs
-
-
-def train_corruption_pairs(cfg: Any) -> list[tuple[str, str]]:
-    """The (name, severity) pairs of ``--train-corruptions``; errors name the option."""
+def parse_pairs(specs: list[str], *, option: str) -> list[tuple[str, str]]:
+    """The (name, severity) pairs of corruption specs (``NAME:S1,S2``); ConfigError / UnknownNameError on bad
+    input, naming ``option``."""
     try:
-        pairs = parse_corruptions(list(cfg.train_corruptions))
+        return parse_corruptions(list(specs))
     except FacerepError as e:
-        raise type(e)(f"--train-corruptions: {e}") from None
-    if pairs and cfg.mode == "finetune":
-        raise ConfigError("--train-corruptions trains heads on cached features: use --mode linear or knn")
-    return pairs
+        raise type(e)(f"{option}: {e}") from None
 
 
-def train_label(cfg: Any) -> dict[str, str]:
+def train_label(robustness: RobustnessSettings) -> dict[str, str]:
     """Record columns that say how the heads were trained: ``train_corruptions`` (``clean`` by default) when a
     corruption option is set, ``train_skew`` when the training split is skewed to a subgroup."""
-    out = {"train_corruptions": " ".join(cfg.train_corruptions) or "clean"} \
-        if cfg.corruptions or cfg.train_corruptions else {}
-    return out | ({"train_skew": cfg.train_skew} if cfg.train_skew else {})
+    out = {"train_corruptions": robustness.train_label} if robustness.corrupted else {}
+    return out | ({"train_skew": robustness.train_skew} if robustness.train_skew else {})
 
 
-def encode_corrupted(src: Any, model: Any, weights: str, cfg: Any) -> int:
-    """Encode every corrupted copy into ``src.features["test|NAME:SEV"]`` (test crops, ``--corruptions``) and
-    ``src.features["train|NAME:SEV"]`` (training crops, ``--train-corruptions``); occluded regions of the test
-    copies go to ``src.regions`` ([N, S, S] bool, crop pixels). Returns the number of images encoded this run.
-    Corruption noise is seeded by (split_seed, dataset index), so runs repeat."""
-    forwarded = 0
-    for split, prep, pairs in (("test", src.test if src.official else src.train, corruption_pairs(cfg)),
-                               ("train", src.train, train_corruption_pairs(cfg))):
-        for name, sev in pairs:
-            key = f"{split}|{name}:{sev}"
-            twin = f"{'train' if split == 'test' else 'test'}|{name}:{sev}"
-            if key in src.features:
-                continue
-            if not src.official and twin in src.features:  # one prepared set: same crops, same features
-                src.features[key] = src.features[twin]
-                continue
-            seeds = (int(cfg.split_seed) * 1_000_003 + prep.batch["index"]).tolist()
-            done = [corrupt(c, name, sev, seed=s) for c, s in zip(prep.crops, seeds)]
-            if split == "test" and done and done[0][1] is not None:
-                src.regions[key] = np.stack([r for _, r in done if r is not None])
-            feats = cached_features(model, [c for c, _ in done], weights=weights,
-                                    digest=f"{prep.digest}|{name}:{sev}", name=f"{prep.name} {name}:{sev}",
-                                    cache_dir=default_cache_dir(cfg.cache_dir), strides=src.view.strides,
-                                    grid=src.view.grid, batch_size=cfg.batch_size, native=src.native)
-            forwarded += len(done) if feats.computed else 0
-            src.features[key] = feats
-    return forwarded
-
-
-def corruption_rows(task: Any, outs: list[Any], pairs: list[tuple[str, str]], test_batch: dict[str, Any], truth: Any,
-                    common: dict[str, Any], regions: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
-    """Record rows of the head's outputs on each corrupted test set (``outs`` aligned with ``pairs``); with the
-    occluded ``regions`` of a pair ("NAME:SEV" -> [n_test, S, S] bool), also its visible / occluded metrics."""
+def corruption_rows(task: Any, outs: list[Any], pairs: Sequence[tuple[str, str]], test_batch: dict[str, Any],
+                    truth: Any, common: dict[str, Any], regions: Mapping[FeatureKey, np.ndarray] | None = None
+                    ) -> list[dict[str, Any]]:
+    """Record rows of the head's outputs on each corrupted test set (``outs`` aligned with ``pairs``); with
+    the occluded ``regions`` of a pair (its test features' key -> [n_test, S, S] bool), also its visible /
+    occluded metrics."""
     rows = []
     for (name, sev), out in zip(pairs, outs):
         pred = task.decode(out, test_batch)
         scores = task.metrics(pred, truth)
-        region = (regions or {}).get(f"{name}:{sev}")
+        region = (regions or {}).get(corrupted("test", name, sev))
         if region is not None:
             scores.update(part_metrics(task, pred, truth, test_batch, region))
-        rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v)) for m, v in scores.items()]
+        rows += [dict(common, corruption=name, severity=sev, metric=m, value=float(v))
+                 for m, v in scores.items()]
     return rows
 
 
-def group_rows(task: Any, out: Any, test_batch: dict[str, Any], cfg: Any, common: dict[str, Any],
-               metric_names: list[str]) -> list[dict[str, Any]]:
-    """Per-subgroup rows (value, CI, count) and a gap row per attribute for the clean test predictions."""
+def group_rows(task: Any, out: Any, test_batch: dict[str, Any], *, groups: Sequence[str], n_boot: int,
+               common: dict[str, Any], metric_names: list[str]) -> list[dict[str, Any]]:
+    """Per-subgroup rows (value, CI, count; ``n_boot`` bootstrap resamples) and a gap row per attribute of
+    ``groups`` for the clean test predictions."""
     def score(idx: np.ndarray) -> dict[str, float]:
         sub = take(test_batch, idx)
         try:
             return task.metrics(task.decode(out[idx], sub), task.truth(sub))
         except (ValueError, FacerepError):  # e.g. a group too small for a verification protocol
-            return {m: math.nan for m in metric_names}
+            return dict.fromkeys(metric_names, math.nan)
 
     rows: list[dict[str, Any]] = []
-    for attr in cfg.groups:
+    for attr in groups:
         labels = group_labels(test_batch["groups"], attr, task=task.name, dataset=common.get("dataset", ""))
-        results = breakdown(score, labels, attr, n_boot=cfg.group_bootstrap, seed=int(common.get("seed", 0)))
+        results = breakdown(score, labels, attr, n_boot=n_boot, seed=int(common.get("seed", 0)))
         rows += [dict(common, group=f"{attr}={r.group}", n_group=r.n, metric=r.metric, value=r.value,
                       ci_low=r.ci_low, ci_high=r.ci_high) for r in results]
         rows += [dict(common, group=f"{a}:gap", n_group=len(labels), metric=m, value=g)
@@ -126,15 +97,16 @@ def group_rows(task: Any, out: Any, test_batch: dict[str, Any], cfg: Any, common
 
 
 def _errors(df: pd.DataFrame, direction: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Whole-test-set rows of each task's primary metric, averaged over seeds, as an error E (lower is better):
-    1 - value for "max" metrics (in [0, 1]), value for "min" metrics. Columns: backbone, CELL, corruption,
-    severity, value, error."""
-    keep = (df["mode"] != "trivial") & (df["metric"] == df["task"].map(lambda t: direction[t][0]))
+    """Whole-test-set rows of each task's primary metric, averaged over seeds, as an error E (lower is
+    better): 1 - value for "max" metrics (in [0, 1]), value for "min" metrics. Columns: backbone, CELL,
+    corruption, severity, value, error."""
+    keep = (df["mode"] != TRIVIAL) & (df["metric"] == df["task"].map(lambda t: direction[t][0]))
     if "group" in df.columns:
         keep &= df["group"].isna() | (df["group"].astype(str) == "")
     # shots runs have no fraction (NaN): 0 keeps them apart and lets them be looked up
     sub = df[keep].assign(severity=df["severity"].astype(str), fraction=df["fraction"].fillna(0.0),
-                          **{c: df[c].fillna(v).astype(str) if c in df.columns else v for c, v in TRAINING.items()})
+                          **{c: df[c].fillna(v).astype(str) if c in df.columns else v for c,
+                             v in TRAINING.items()})
     keys = ["backbone", *CELL, *TRAINING, "corruption", "severity"]
     out = sub.groupby(keys, dropna=False, sort=False)["value"].mean().reset_index()
     out["error"] = [1.0 - v if direction[t][1] == "max" else v for t, v in zip(out["task"], out["value"])]
@@ -142,17 +114,19 @@ def _errors(df: pd.DataFrame, direction: dict[str, tuple[str, str]]) -> pd.DataF
 
 
 def degradation(df: pd.DataFrame, direction: dict[str, tuple[str, str]], reference: str = "") -> pd.DataFrame:
-    """Per backbone, cell (task, dataset, mode, fraction, shots, and the training conditions ``train_corruptions`` /
-    ``train_skew`` when recorded) and corruption: the primary metric on clean and each severity (mean over seeds) and
-    ImageNet-C style errors (Hendrycks & Dietterich, "Benchmarking neural network robustness to common corruptions
-    and perturbations", ICLR 2019), with E = 1 - value for "max" metrics, value for "min" metrics:
+    """Per backbone, cell (task, dataset, mode, fraction, shots, and the training conditions
+    ``train_corruptions`` / ``train_skew`` when recorded) and corruption: the primary metric on clean and each
+    severity (mean over seeds) and ImageNet-C style errors (Hendrycks & Dietterich, "Benchmarking neural
+    network robustness to common corruptions and perturbations", ICLR 2019), with E = 1 - value for "max"
+    metrics, value for "min" metrics:
 
     - ``relative_error_increase`` = mean_s (E_s,c - E_clean) / E_clean (no reference needed);
-    - with ``reference`` (a backbone in ``df``): ``ce`` = sum_s E^f_s,c / sum_s E^ref_s,c (the CE of the paper) and
-      ``relative_ce`` = sum_s (E^f_s,c - E^f_clean) / sum_s (E^ref_s,c - E^ref_clean).
+    - with ``reference`` (a backbone in ``df``): ``ce`` = sum_s E^f_s,c / sum_s E^ref_s,c (the CE of the
+      paper) and ``relative_ce`` = sum_s (E^f_s,c - E^f_clean) / sum_s (E^ref_s,c - E^ref_clean).
 
     One extra row per backbone and cell with corruption ``mean``: the mean over corruptions of each column
-    (``ce`` there is the paper's mCE). Raises ConfigError when ``reference`` has no records or lacks a cell."""
+    (``ce`` there is the paper's mCE). Raises ConfigError when ``reference`` has no records or lacks a
+    cell."""
     err = _errors(df, direction)
     if reference and reference not in set(err["backbone"]):
         raise ConfigError(f"reference backbone {reference!r} is not in the records; backbones there: "
@@ -169,7 +143,8 @@ def degradation(df: pd.DataFrame, direction: dict[str, tuple[str, str]], referen
         e_clean = float(clean["error"].iloc[0])
         cell_rows = []
         for corr, c in g[g["corruption"] != "clean"].groupby("corruption", sort=False):
-            row = dict(cell, corruption=corr, metric=direction[cell["task"]][0], clean=float(clean["value"].iloc[0]),
+            row = dict(cell, corruption=corr, metric=direction[cell["task"]][0],
+                       clean=float(clean["value"].iloc[0]),
                        **{f"severity {s}": v for s, v in zip(c["severity"], c["value"])})
             row["relative_error_increase"] = (float(np.mean((c["error"] - e_clean) / e_clean)) if e_clean
                                               else math.nan)
@@ -208,7 +183,8 @@ def _ce(ref: pd.Series, cell: dict[str, Any], corr: str, sevs: list[str], errors
         r_clean = float(ref.loc[(*base, "clean", "0")])
     except KeyError:
         raise ConfigError(f"reference backbone has no records for task {cell['task']!r}, dataset "
-                          f"{cell['dataset']!r}, {corr} (run it with the same protocol and corruptions)") from None
+                          f"{cell['dataset']!r}, {corr} (run it with the same protocol and corruptions)"
+                          ) from None
     den, rel_den = float(r.sum()), float((r - r_clean).sum())
     return {"ce": float(errors.sum()) / den if den else math.nan,
             "relative_ce": float((errors - e_clean).sum()) / rel_den if rel_den else math.nan}
@@ -217,11 +193,8 @@ def _ce(ref: pd.Series, cell: dict[str, Any], corr: str, sevs: list[str], errors
 def augmented_inputs(feats: list[Any], idx: np.ndarray, y: Any, groups: np.ndarray | None, *, kind: str,
                      grid: int) -> tuple[Any, Any, np.ndarray | None]:
     """Training inputs of one subset over the clean features and each ``--train-corruptions`` copy (``feats``:
-    clean first): x [n·(1+k), ...] (clean rows first, then each copy in order), targets y and groups repeated."""
-    import torch
-
-    from .features import task_input
-
+    clean first): x [n·(1+k), ...] (clean rows first, then each copy in order), targets y and groups
+    repeated."""
     x = torch.cat([task_input(f, idx, kind=kind, grid=grid) for f in feats])
     return (x, *repeat_labels(y, groups, len(feats)))
 
@@ -229,10 +202,11 @@ def augmented_inputs(feats: list[Any], idx: np.ndarray, y: Any, groups: np.ndarr
 def repeat_labels(y: Any, groups: np.ndarray | None, reps: int) -> tuple[Any, np.ndarray | None]:
     """Targets [n, ...] and groups [n] of ``reps`` stacked copies of the same n faces (copy by copy).
 
-    The copies of one face always share a group: without ``groups`` (no identity, subject or video ids, or a task
-    that holds out single samples) each face is its own group. Otherwise a penalty search that holds out one row
-    would keep the row's mirrored or corrupted twin in the training rows, reward memorising faces, and pick the
-    smallest penalty (measured: below-majority expression accuracy on a folder set without subject ids)."""
+    The copies of one face always share a group: without ``groups`` (no identity, subject or video ids, or a
+    task that holds out single samples) each face is its own group. Otherwise a penalty search that holds out
+    one row would keep the row's mirrored or corrupted twin in the training rows, reward memorising faces, and
+    pick the smallest penalty (measured: below-majority expression accuracy on a folder set without subject
+    ids)."""
     if groups is None and reps > 1:
         groups = np.arange(len(y))
     return y.repeat(reps, *([1] * (y.dim() - 1))), (None if groups is None else np.tile(groups, reps))

@@ -9,8 +9,10 @@ import torch
 
 from facerep.bench.api import bench, make_config
 from facerep.bench.prepare import prepare, prepare_views
+from facerep.bench.settings import ViewSettings, settings_from
 from facerep.bench.sources import crop_view
 from facerep.bench.tasks import get_task
+from facerep.bench.tasks._base import Task, TaskSettings
 from facerep.curate.align import template
 from facerep.data.formats import load_dataset
 from facerep.data.transforms import five_points
@@ -35,15 +37,19 @@ class _SomeWithoutLandmarks(torch.utils.data.Dataset):
         return dataclasses.replace(s, landmarks2d=None) if i % 3 == 0 else s
 
 
+def _task(name: str, cfg) -> Task:
+    return get_task(name)(settings_from(cfg, TaskSettings))
+
+
 def test_tasks_of_facial_motion_read_aligned_crops_and_the_others_box_crops():
     cfg = make_config({})
     for name in ("expression", "au", "au_occurrence"):
-        view = crop_view(cfg, get_task(name)(cfg))
+        view = crop_view(settings_from(cfg, ViewSettings), _task(name, cfg))
         assert view.aligned and view.strides == (4,) and view.global_grid == cfg.aligned_grid
     for name in ("landmarks2d", "landmarks3d", "parsing", "pose", "recognition", "attributes"):
-        assert not crop_view(cfg, get_task(name)(cfg)).aligned, name
+        assert not crop_view(settings_from(cfg, ViewSettings), _task(name, cfg)).aligned, name
     off = make_config({"align": "off"})
-    assert not crop_view(off, get_task("expression")(off)).aligned
+    assert not crop_view(settings_from(off, ViewSettings), _task("expression", off)).aligned
 
 
 def test_prepare_aligns_faces_onto_the_template_and_counts_those_it_cannot():
@@ -87,7 +93,7 @@ def test_bad_align_settings_are_refused():
 
 
 def test_expression_penalty_criterion_is_the_held_out_error_rate():
-    task = get_task("expression")(make_config({}))
+    task = _task("expression", make_config({}))
     task.n, task.va = 3, False
     y = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [float("nan")] * 3])
     pred = torch.tensor([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0], [0.0, 0.2, 0.8], [0.0, 0.0, 1.0]])

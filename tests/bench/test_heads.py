@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from facerep.bench.heads import fit_ridge, knn_vote, linear_head, spatial_linear_head
+from facerep.bench.heads import fit_ridge, linear_head, spatial_linear_head
+from facerep.bench.modes.knn import knn_vote
 
 
 def test_ridge_recovers_a_linear_map():
@@ -142,7 +143,9 @@ def test_task_criterion_chooses_the_penalty():
     the raw targets (NaN = missing kept) and the exact held-out predictions; AU intensity uses minus the ICC."""
     from facerep.bench.api import make_config
     from facerep.bench.heads import RIDGE_GRID
+    from facerep.bench.settings import settings_from
     from facerep.bench.tasks import get_task
+    from facerep.bench.tasks._base import TaskSettings
 
     gen = torch.Generator().manual_seed(3)
     x = torch.randn(60, 80, generator=gen)
@@ -159,7 +162,7 @@ def test_task_criterion_chooses_the_penalty():
     assert len(seen) == len(RIDGE_GRID) and all(s == (1, 0) for s in seen)
     assert lam_spread < lam_mse
     # the AU task's criterion is minus its primary metric on the held-out predictions
-    task = get_task("au")(make_config({}))
+    task = get_task("au")(settings_from(make_config({}), TaskSettings))
     task.n, task.names = 2, ["au1", "au2"]
     truth = torch.tensor([[0.0, 0.2], [0.4, 0.6], [0.8, 0.2], [0.2, 1.0]])
     assert task.cv_loss(truth, truth) == pytest.approx(-1.0)

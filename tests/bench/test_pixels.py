@@ -85,14 +85,17 @@ def _test_pixel_shares(cfg) -> dict[str, float]:
     """Share of each class among the labelled pixels of the test split (original masks) of ``cfg``'s run."""
     from facerep.bench.features import load_backbone
     from facerep.bench.prepare import take
+    from facerep.bench.settings import SourceSettings, settings_from
     from facerep.bench.sources import crop_view, load_sources, task_split
     from facerep.bench.tasks import get_task
+    from facerep.bench.tasks._base import TaskSettings
 
-    task = get_task("parsing")(cfg)
+    task = get_task("parsing")(settings_from(cfg, TaskSettings))
     model = load_backbone(cfg.backbone, pretrained=False, image_size=cfg.image_size, seed=cfg.backbone_seed)
-    view = crop_view(cfg, task)
-    src = load_sources(cfg.synth, cfg, cfg.image_size, float(model.pretrained_cfg.margin), [view])[view]
-    _, test = task_split(task, src, cfg)
+    sources = settings_from(cfg, SourceSettings)
+    view = crop_view(sources.view, task)
+    src = load_sources(cfg.synth, sources, margin=float(model.pretrained_cfg.margin), views=[view])[view]
+    _, test = task_split(task, src, test_fraction=cfg.test_fraction, split_seed=cfg.split_seed)
     masks = np.concatenate([np.asarray(m).ravel() for m in take(src.test.batch, test)["orig_mask"]])
     counts = np.bincount(masks[masks != 255], minlength=len(src.train.info.mask_classes))
     return {name: float(c / counts.sum()) for name, c in zip(src.train.info.mask_classes, counts)}

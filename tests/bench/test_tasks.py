@@ -8,7 +8,9 @@ from torch.nn import functional as F
 
 from facerep.bench.api import make_config
 from facerep.bench.prepare import prepare
+from facerep.bench.settings import settings_from
 from facerep.bench.tasks import get_task
+from facerep.bench.tasks._base import TaskSettings
 from facerep.data.formats import load_dataset
 from tests.bench.conftest import TINY_SYNTH
 
@@ -20,7 +22,7 @@ def prepared():
 
 @pytest.mark.parametrize("name", ["landmarks2d", "landmarks3d", "pose", "au", "attributes", "expression"])
 def test_perfect_prediction_round_trips(prepared, name):
-    task = get_task(name)(make_config(dict(image_size=40)))
+    task = get_task(name)(settings_from(make_config(dict(image_size=40)), TaskSettings))
     batch = prepared.batch
     task.setup(prepared.info, batch)
     y = task.targets(batch)
@@ -40,7 +42,7 @@ def test_perfect_prediction_round_trips(prepared, name):
 
 
 def test_parsing_scores_masks_warped_back_to_original_pixels(prepared):
-    task = get_task("parsing")(make_config(dict(image_size=40)))
+    task = get_task("parsing")(settings_from(make_config(dict(image_size=40)), TaskSettings))
     batch = prepared.batch
     task.setup(prepared.info, batch)
     task.levels = [(40, 40)]  # packed logits of one level at crop resolution: their arg-max is the crop mask
@@ -55,7 +57,7 @@ def test_parsing_scores_masks_warped_back_to_original_pixels(prepared):
 def test_au_occurrence_trivial_is_the_better_constant_per_au(prepared):
     """Regression: "every AU absent" scored F1 0.03 on real AU data where "each AU present" scores about 0.29; the
     trivial baseline of an F1 metric is the better constant per AU (present wherever the AU occurs in training)."""
-    task = get_task("au_occurrence")(make_config(dict(image_size=40)))
+    task = get_task("au_occurrence")(settings_from(make_config(dict(image_size=40)), TaskSettings))
     batch = prepared.batch
     task.setup(prepared.info, batch)
     y = task.targets(batch)
@@ -72,7 +74,7 @@ def test_parsing_trivial_is_the_most_frequent_foreground_class(prepared):
     """Regression: the trivial parser predicted the background (the most frequent class) everywhere, which scores
     mean F1 0 over the foreground classes; the best constant for that metric is the most frequent foreground
     class."""
-    task = get_task("parsing")(make_config(dict(image_size=40)))
+    task = get_task("parsing")(settings_from(make_config(dict(image_size=40)), TaskSettings))
     batch = prepared.batch
     task.setup(prepared.info, batch)
     task.levels = [(40, 40)]

@@ -1,9 +1,9 @@
 """The task contract and the small helpers every task shares.
 
 A task sees a *batch*: the dict of :func:`facerep.data.sample.collate` for face crops (labels in crop pixels,
-``has_<kind>`` masks) plus what :mod:`facerep.bench.prepare` adds: ``affine`` [N, 2, 3] (original -> crop pixels),
-``orig_landmarks2d`` / ``orig_landmarks3d`` / ``orig_mask`` (lists, original pixels), ``orig_size`` [N, 2] (h, w),
-``identity_ids`` / ``subject`` / ``video`` (numpy) and ``index`` (dataset indices).
+``has_<kind>`` masks) plus what :mod:`facerep.bench.prepare` adds: ``affine`` [N, 2, 3] (original -> crop
+pixels), ``orig_landmarks2d`` / ``orig_landmarks3d`` / ``orig_mask`` (lists, original pixels), ``orig_size``
+[N, 2] (h, w), ``identity_ids`` / ``subject`` / ``video`` (numpy) and ``index`` (dataset indices).
 
 Head outputs live in the task's *head space* (normalised coordinates, logits …); :meth:`Task.decode` maps them
 to original image pixels and units before :meth:`Task.metrics` compares them with :meth:`Task.truth`.
@@ -11,7 +11,7 @@ to original image pixels and units before :meth:`Task.metrics` compares them wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -21,6 +21,7 @@ from torch.nn import functional as F
 from ...data.sample import DatasetInfo
 from ...data.transforms import affine_scale, invert_affine
 from ...errors import MissingLabelsError
+from ..heads import CVLoss
 
 
 @dataclass(frozen=True)
@@ -38,24 +39,47 @@ class HeadSpec:
     levels: tuple[tuple[int, int, int], ...] = ()
 
 
+@dataclass(frozen=True)
+class TaskSettings:
+    """The few bench settings a task reads (built by :mod:`facerep.bench.api` from the BenchConfig): the crop
+    side (head space <-> pixels), and the verification pairs drawn when a dataset has none (count, seed)."""
+
+    image_size: int
+    n_pairs: int
+    split_seed: int
+
+
+Input = Literal["pooled", "dense", "pixels"]  # [N, D] (+ grid) | [N, C, G, G] | native-resolution maps
+Crop = Literal["box", "aligned"]  # face box + margin | 5-point similarity (see bench.sources)
+Probe = Literal["ridge", "ridge_classifier", "gradient"]  # how a linear probe of the task is fitted
+KnnUse = Literal["vote", "features", "none"]  # kNN votes of training targets | raw features | no kNN protocol
+
+
 class Task:
-    """Base class of benchmark tasks. Subclasses set the class attributes and implement the methods below."""
+    """Base class of benchmark tasks: what a task *is* (the labels it needs, targets, loss, decode, metrics,
+    trivial baseline, primary metric) and the typed capabilities a mode checks to fit it. Subclasses set the
+    class attributes and implement the abstract methods below."""
 
     name: ClassVar[str] = ""
     needs: ClassVar[frozenset[str]] = frozenset()
     primary: ClassVar[tuple[str, str]] = ("", "max")  # (metric, "min" | "max")
-    input: ClassVar[str] = "pooled"  # "pooled" [N, D], "dense" [N, C, G, G] or "pixels" (native maps)
-    crop: ClassVar[str] = "box"  # "box" (face box + margin) or "aligned" (5-point similarity; see bench.sources)
-    mirror_invariant: ClassVar[bool] = False  # a horizontal flip leaves the labels unchanged (see BenchConfig.mirror)
-    regression: ClassVar[bool] = False  # linear heads fitted in closed form (ridge) instead of AdamW
-    closed_form: ClassVar[bool] = False  # linear mode: a ridge classifier on vote_targets, mapped by from_scores
-    holdout_groups: ClassVar[bool] = True  # ridge penalties chosen holding out whole identities (else single samples)
-    knn: ClassVar[bool] = True  # supports --mode knn (global tasks)
-    shots_by: ClassVar[str] = "identity"  # "class" (per class id) or "identity" for --shots and stratification
+    # --- capabilities (read by the modes and the protocol) ---
+    input: ClassVar[Input] = "pooled"  # what the heads read
+    crop: ClassVar[Crop] = "box"  # how the faces are cropped
+    # a horizontal flip leaves the labels unchanged (BenchConfig.mirror)
+    mirror_invariant: ClassVar[bool] = False
+    # ridge: closed-form regression; ridge_classifier: ridge on vote_targets
+    probe: ClassVar[Probe] = "gradient"
+    # mapped by from_scores (linear mode; fine-tuning's probe trains by gradient); gradient: AdamW on the loss
+    # ridge penalties chosen holding out whole identities (else single samples)
+    holdout_groups: ClassVar[bool] = True
+    # --mode knn: votes of vote_targets, the raw features as output, or none (dense)
+    knn: ClassVar[KnnUse] = "vote"
+    shots_by: ClassVar[Literal["class", "identity"]] = "identity"  # --shots K per class id or per identity
     subset_groups: ClassVar[bool] = False  # fractions take whole identities (recognition)
 
-    def __init__(self, cfg: Any) -> None:
-        self.cfg = cfg
+    def __init__(self, settings: TaskSettings) -> None:
+        self.settings = settings
         self.info: DatasetInfo | None = None
         self.test_info: DatasetInfo | None = None
 
@@ -83,9 +107,9 @@ class Task:
 
     def fixed_test(self, info: DatasetInfo) -> np.ndarray | None:
         """Dataset indices that form the test set whatever the split (e.g. the images of a dataset's own
-        verification pairs), or None. The training rows are then the labelled rows outside them, of people that
-        are not among them (or the ``--train-data`` source); with none, a task may score its test set from the
-        features alone (:meth:`unsupervised`)."""
+        verification pairs), or None. The training rows are then the labelled rows outside them, of people
+        that are not among them (or the ``--train-data`` source); with none, a task may score its test set
+        from the features alone (:meth:`unsupervised`)."""
         return None
 
     def unsupervised(self) -> bool:
@@ -93,7 +117,8 @@ class Task:
         return False
 
     def use_test_info(self, info: DatasetInfo) -> None:
-        """The test data's DatasetInfo, when it is another dataset than the training data (``--train-data``)."""
+        """The test data's DatasetInfo, when it is another dataset than the training data
+        (``--train-data``)."""
         self.test_info = info
 
     def classes(self, batch: dict[str, Any]) -> np.ndarray | None:
@@ -102,7 +127,19 @@ class Task:
 
     # --- training --------------------------------------------------------------------------------
     def build_head(self, spec: HeadSpec) -> nn.Module:  # pragma: no cover - abstract
+        """The task's linear-probe head on the inputs ``spec`` describes."""
         raise NotImplementedError
+
+    def finetune_head(self, spec: HeadSpec, *, linear: bool) -> nn.Module:
+        """The head fine-tuning trains with the backbone when the task has no decoder
+        (:mod:`facerep.bench.finetune_heads`): the field's head unless ``linear`` (``finetune_linear_heads``);
+        by default the linear-probe head."""
+        return self.build_head(spec)
+
+    def penalty_loss(self) -> CVLoss | None:
+        """The held-out criterion ridge penalties are chosen by (:data:`facerep.bench.heads.CVLoss`), or None
+        for the squared error."""
+        return None
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:  # pragma: no cover - abstract
         """Training targets in head space, [N, ...]; NaN marks a missing value."""
@@ -127,13 +164,6 @@ class Task:
     def from_scores(self, s: torch.Tensor) -> torch.Tensor:
         """Ridge-classifier scores [N, T] (least-squares fits of ``vote_targets``) -> head-space output."""
         return self.from_votes(s)
-
-    def knn_predict(self, x_train: torch.Tensor, y_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
-        """``--mode knn``: cosine kNN over pooled features, votes averaged (x_*: [N, D]) -> head-space output."""
-        from ..heads import knn_vote
-
-        v = knn_vote(x_train, self.vote_targets(y_train), x_test, self.cfg.knn_k, self.cfg.knn_temperature)
-        return self.from_votes(v)
 
     # --- evaluation ------------------------------------------------------------------------------
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> Any:  # pragma: no cover - abstract
@@ -175,8 +205,9 @@ def to_numpy(x: Any) -> np.ndarray:
 
 
 def crop_to_original(points: np.ndarray, affines: np.ndarray) -> np.ndarray:
-    """Map crop-pixel points back to original pixels. points: [N, K, 2|3]; affines: [N, 2, 3] (original -> crop).
-    A z column (3D landmarks) is divided by the crop scale, as :func:`facerep.data.transforms.crop_resize` scales it."""
+    """Map crop-pixel points back to original pixels. points: [N, K, 2|3]; affines: [N, 2, 3] (original ->
+    crop). A z column (3D landmarks) is divided by the crop scale, as
+    :func:`facerep.data.transforms.crop_resize` scales it."""
     out = np.empty_like(points, dtype=np.float64)
     for i, (pts, a) in enumerate(zip(points, affines)):
         inv = invert_affine(a)
@@ -205,7 +236,7 @@ class BinaryLabelsTask(Task):
     one logit per label, masked BCE, the majority value as the trivial baseline, decisions at logit 0 (for the
     linear mode's ridge classifier: at a fitted score of 0.5)."""
 
-    closed_form = True
+    probe = "ridge_classifier"
 
     def loss(self, out: torch.Tensor, y: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
         return masked_bce(out, y)

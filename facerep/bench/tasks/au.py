@@ -1,23 +1,23 @@
-"""``au``: action-unit intensity (0-5) per AU by linear regression on the global features of 5-point aligned crops
-(pooled + the finest maps, :class:`facerep.bench.sources.CropView`; targets / 5; a NaN label is an unlabelled AU and
-is left out). Predictions are clipped to [0, 5].
+"""``au``: action-unit intensity (0-5) per AU by linear regression on the global features of 5-point aligned
+crops (pooled + the finest maps, :class:`facerep.bench.sources.CropView`; targets / 5; a NaN label is an
+unlabelled AU and is left out). Predictions are clipped to [0, 5].
 
 Metrics per AU (``<metric>_au<code>``) and their mean over AUs: ``icc`` = ICC(3,1) of Shrout & Fleiss between
-label and prediction (the DISFA / FERA convention, primary), ``pearson``, ``mae``, and ``f1`` -- the occurrence
-F1 with both label and prediction binarised at intensity >= 1. An AU with fewer than 2 labelled test samples is
-skipped. For datasets labelled with occurrence only, use the ``au_occurrence`` task.
+label and prediction (the DISFA / FERA convention, primary), ``pearson``, ``mae``, and ``f1`` -- the
+occurrence F1 with both label and prediction binarised at intensity >= 1. An AU with fewer than 2 labelled
+test samples is skipped. For datasets labelled with occurrence only, use the ``au_occurrence`` task.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from .. import metrics as M
-from ..heads import linear_head
+from ..heads import CVLoss, linear_head
 from . import register_task
-from ._base import HeadSpec, Task, to_numpy
+from ._base import Crop, HeadSpec, Task, to_numpy
 
 MAX_INTENSITY = 5.0
 
@@ -34,10 +34,11 @@ def nanmean(values: list[float]) -> float:
 
 class AUHead:
     """Shared by the AU tasks: one linear output per AU of the dataset (``info.au_codes``), read from 5-point
-    aligned crops (an AU is a deformation at a fixed place of the aligned face; DISFA and BP4D are aligned so)."""
+    aligned crops (an AU is a deformation at a fixed place of the aligned face; DISFA and BP4D are aligned
+    so)."""
 
-    crop = "aligned"
-    mirror_invariant = True  # AU intensities and occurrences do not depend on the image side
+    crop: ClassVar[Crop] = "aligned"
+    mirror_invariant: ClassVar[bool] = True  # AU intensities and occurrences do not depend on the image side
     info: Any
     n: int
 
@@ -54,7 +55,7 @@ class ActionUnits(AUHead, Task):
     name = "au"
     needs = frozenset({"au"})
     primary = ("icc", "max")
-    regression = True
+    probe = "ridge"
 
     def targets(self, batch: dict[str, Any]) -> torch.Tensor:
         return batch["au"] / MAX_INTENSITY
@@ -65,10 +66,14 @@ class ActionUnits(AUHead, Task):
     def truth(self, batch: dict[str, Any]) -> np.ndarray:
         return to_numpy(batch["au"]).astype(np.float64)
 
+    def penalty_loss(self) -> CVLoss:
+        """:meth:`cv_loss`."""
+        return self.cv_loss
+
     def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> float:
-        """The ridge penalty's held-out criterion: minus the mean ICC(3,1) over AUs (the primary metric). Squared
-        error would prefer the heavily shrunk near-constant predictor whenever the signal is weak, whose ICC is ~0.
-        Only the ICC is computed: this runs for every penalty of every fit."""
+        """The ridge penalty's held-out criterion: minus the mean ICC(3,1) over AUs (the primary metric).
+        Squared error would prefer the heavily shrunk near-constant predictor whenever the signal is weak,
+        whose ICC is ~0. Only the ICC is computed: this runs for every penalty of every fit."""
         per = self._per_au(self.decode(pred, {}), y.numpy() * MAX_INTENSITY, {"icc": M.icc_3_1})
         icc = nanmean(list(per["icc"].values()))
         return -icc if np.isfinite(icc) else 0.0
@@ -81,7 +86,8 @@ class ActionUnits(AUHead, Task):
         out.update({metric: nanmean(list(vals.values())) for metric, vals in per.items()})
         return out
 
-    def _per_au(self, pred: np.ndarray, target: np.ndarray, fns: dict[str, Any]) -> dict[str, dict[str, float]]:
+    def _per_au(self, pred: np.ndarray, target: np.ndarray,
+                fns: dict[str, Any]) -> dict[str, dict[str, float]]:
         """{metric: {AU name: fn(labels, predictions)}} over the labelled test samples of each AU; an AU with
         fewer than 2 labelled samples is skipped. pred, target: [N, n AUs] intensities (NaN = unlabelled)."""
         per: dict[str, dict[str, float]] = {m: {} for m in fns}

@@ -1,12 +1,12 @@
-"""``expression``: expression classification with a linear head on the global features of 5-point aligned crops
-(pooled + the finest maps, :class:`facerep.bench.sources.CropView`; RAF-DB and AffectNet are aligned so) -- in linear
-mode a ridge classifier on one-hot targets (closed form, penalty by leave-one-identity-out accuracy), when
-fine-tuning a softmax head (cross-entropy); when the training data has valence / arousal, the same head also
-regresses them.
+"""``expression``: expression classification with a linear head on the global features of 5-point aligned
+crops (pooled + the finest maps, :class:`facerep.bench.sources.CropView`; RAF-DB and AffectNet are aligned so)
+-- in linear mode a ridge classifier on one-hot targets (closed form, penalty by leave-one-identity-out
+accuracy), when fine-tuning a softmax head (cross-entropy); when the training data has valence / arousal, the
+same head also regresses them.
 
-Metrics: ``accuracy``, ``macro_f1`` (unweighted over all expression classes of the dataset), the confusion matrix
-as ``confusion_<true>_<pred>`` counts (class ids), and when labelled ``ccc_valence``, ``ccc_arousal`` (Lin's CCC)
-and ``rmse_valence``, ``rmse_arousal``.
+Metrics: ``accuracy``, ``macro_f1`` (unweighted over all expression classes of the dataset), the confusion
+matrix as ``confusion_<true>_<pred>`` counts (class ids), and when labelled ``ccc_valence``, ``ccc_arousal``
+(Lin's CCC) and ``rmse_valence``, ``rmse_arousal``.
 """
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ import torch
 from torch.nn import functional as F
 
 from .. import metrics as M
-from ..heads import HeldOut, linear_head
+from ..heads import CVLoss, HeldOut, linear_head
 from . import register_task
 from ._base import HeadSpec, Task, classification_trivial, masked_mse, nanmean0, to_numpy
 
 
-@register_task("expression", description="expression: accuracy, macro-F1, confusion; valence/arousal CCC and RMSE")
+@register_task("expression",
+               description="expression: accuracy, macro-F1, confusion; valence/arousal CCC and RMSE")
 class Expression(Task):
     name = "expression"
     needs = frozenset({"expression"})
     primary = ("accuracy", "max")
     shots_by = "class"
-    closed_form = True
+    probe = "ridge_classifier"
     crop = "aligned"
     mirror_invariant = True  # the class does not change with a flip (valence / arousal neither)
 
@@ -68,14 +69,19 @@ class Expression(Task):
     def from_votes(self, v: torch.Tensor) -> torch.Tensor:
         return torch.cat([torch.log(v[:, :self.n].clamp(min=1e-6)), v[:, self.n:]], 1)
 
+    def penalty_loss(self) -> CVLoss:
+        """:meth:`cv_loss`."""
+        return self.cv_loss
+
     def cv_loss(self, y: torch.Tensor, pred: torch.Tensor) -> HeldOut:
-        """The ridge penalty's held-out criterion: the error rate of the argmax over the class columns (1 - accuracy,
-        the primary metric) on labelled rows and, as the baseline a penalty must beat, the error of always
-        predicting the majority class (:func:`facerep.bench.heads._cv_lambda`; measured on an expression folder of
-        18-35 faces without signal: accuracy 0.08-0.12 without this rule, the majority's 0.22 with it; CK+48 with
-        14 labelled faces: 0.43 -> 0.39, still twice the majority). Balanced classes (K shots each) have no majority
-        to fall back on and keep the plain choice. Squared error on one-hot targets prefers the heavily shrunk predictor, whose argmax is
-        the majority class, whenever the class signal is weak."""
+        """The ridge penalty's held-out criterion: the error rate of the argmax over the class columns (1 -
+        accuracy, the primary metric) on labelled rows and, as the baseline a penalty must beat, the error of
+        always predicting the majority class (:func:`facerep.bench.heads._cv_lambda`; measured on an
+        expression folder of 18-35 faces without signal: accuracy 0.08-0.12 without this rule, the majority's
+        0.22 with it; CK+48 with 14 labelled faces: 0.43 -> 0.39, still twice the majority). Balanced classes
+        (K shots each) have no majority to fall back on and keep the plain choice. Squared error on one-hot
+        targets prefers the heavily shrunk predictor, whose argmax is the majority class, whenever the class
+        signal is weak."""
         cls = y[:, :self.n]
         ok = ~torch.isnan(cls).any(1)
         if not ok.any():
@@ -83,12 +89,14 @@ class Expression(Task):
         truth = cls[ok].argmax(1)
         err = float((pred[ok, :self.n].argmax(1) != truth).double().mean())
         counts = torch.bincount(truth, minlength=self.n)
-        if counts.max() == counts[counts > 0].min():  # balanced (K shots per class): no majority to fall back on
+        # balanced (K shots per class): no majority to fall back on
+        if counts.max() == counts[counts > 0].min():
             return HeldOut(err)
         return HeldOut(err, 1.0 - float(counts.max()) / len(truth))
 
     def from_scores(self, s: torch.Tensor) -> torch.Tensor:
-        """Ridge scores of the one-hot columns are used as logits (argmax decides); valence/arousal as fitted."""
+        """Ridge scores of the one-hot columns are used as logits (argmax decides); valence/arousal as
+        fitted."""
         return s
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> dict[str, np.ndarray]:

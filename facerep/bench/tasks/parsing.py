@@ -31,13 +31,14 @@ from ._base import HeadSpec, Task
 _CHUNK = 64
 
 
-@register_task("parsing", description="face parsing: per-class F1 / IoU, mean F1 over foreground classes, mIoU")
+@register_task("parsing",
+               description="face parsing: per-class F1 / IoU, mean F1 over foreground classes, mIoU")
 class Parsing(Task):
     name = "parsing"
     needs = frozenset({"mask"})
     primary = ("mean_f1", "max")
     input = "pixels"
-    knn = False
+    knn = "none"
 
     def setup(self, info: Any, train: dict[str, Any]) -> None:
         self.info = info
@@ -92,12 +93,15 @@ class Parsing(Task):
 
     def decode(self, out: torch.Tensor, batch: dict[str, Any]) -> list[np.ndarray]:
         """Packed logits [N, K, L] -> arg-max masks in original image pixels (list of H_i × W_i uint8)."""
-        size, masks = self.cfg.image_size, []
+        size, masks = self.settings.image_size, []
         for start in range(0, len(out), _CHUNK):
             up = upsample_packed(out[start:start + _CHUNK], self.levels, size)
-            crop = up.max(1).indices.to(torch.uint8).numpy()  # = argmax(1) (first maximum), several times faster
-            for c, a, (h, w) in zip(crop, batch["affine"][start:start + _CHUNK], batch["orig_size"][start:start + _CHUNK]):
-                masks.append(cv2.warpAffine(c, a, (int(w), int(h)), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+            # = argmax(1) (first maximum), several times faster
+            crop = up.max(1).indices.to(torch.uint8).numpy()
+            for c, a, (h, w) in zip(crop, batch["affine"][start:start + _CHUNK],
+                                    batch["orig_size"][start:start + _CHUNK]):
+                masks.append(cv2.warpAffine(c, a, (int(w), int(h)),
+                                            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                                             borderMode=cv2.BORDER_CONSTANT, borderValue=self.background))
         return masks
 
@@ -108,7 +112,7 @@ class Parsing(Task):
         acc = M.ConfusionAccumulator(self.n, ignore_index=255)
         for p, t in zip(pred, target):
             acc.update(p.astype(np.int64), np.asarray(t).astype(np.int64))
-        s = acc.scores(self.foreground)
+        s: dict[str, Any] = acc.scores(self.foreground)
         out = {f"f1_{name}": float(v) for name, v in zip(self.names, s["f1"])}
         out.update({f"iou_{name}": float(v) for name, v in zip(self.names, s["iou"])})
         out.update(mean_f1=s["mean_f1"], miou=s["miou"], pixel_accuracy=s["pixel_accuracy"])

@@ -1,5 +1,6 @@
 """``pose``: head pose (yaw, pitch, roll) in degrees by linear regression on pooled features (targets / 45°).
-The crop is a scale + shift, so angles need no mapping back. Metrics: MAE per angle and their mean (``mae``)."""
+The crop is a scale + shift, so angles need no mapping back. Metrics: MAE per angle and their mean
+(``mae``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,7 @@ class Pose(Task):
     name = "pose"
     needs = frozenset({"pose"})
     primary = ("mae", "min")
-    regression = True
+    probe = "ridge"
 
     def build_head(self, spec: HeadSpec) -> torch.nn.Module:
         return linear_head(spec.pooled_dim, 3)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from ...bench.modes import list_modes
+from ...bench.settings import check_fractions
 from ...bench.tasks import ALL_TASKS, list_tasks
 from ...config import BenchConfig, config_to_dict, resolve_config
 from ...errors import ConfigError
@@ -27,14 +29,6 @@ def bench_fields() -> set[str]:
     return {f.name for f in dataclasses.fields(BenchConfig)}
 
 
-def valid_modes() -> list[str]:
-    # deferred: bench.protocol loads scipy and scikit-learn, which `facerep --help` (it loads this module
-    # through the sweep command) does not need
-    from ...bench.protocol import MODES
-
-    return list(MODES)
-
-
 def resolve_bench(options: dict[str, Any], path: Path, line: int | None) -> dict[str, Any]:
     """BenchConfig defaults <- ``options`` (the keys a cell does not set itself), as a dict."""
     clash = sorted(set(options) & set(CELL_KEYS))
@@ -49,19 +43,17 @@ def resolve_bench(options: dict[str, Any], path: Path, line: int | None) -> dict
 
 
 def _fractions(values: list[Any], path: Path, line: int | None) -> list[float]:
-    out = []
-    for v in values:
-        f = float(v)
-        if not 0.0 < f <= 1.0:
-            raise ConfigError(f"{where(path, line)}: evaluate: fraction {v} is not in (0, 1]")
-        out.append(f)
-    return sorted(set(out))
+    try:
+        return sorted(set(check_fractions(values)))
+    except ConfigError as e:
+        raise ConfigError(f"{where(path, line)}: evaluate: {e}") from None
 
 
 def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
     """Cells of a spec's ``evaluate:`` section, over its baselines and every pre-training cell."""
     if not isinstance(block, dict):
-        raise ConfigError(f"{path}: evaluate: must be a mapping (tasks:, modes:, fractions:, seeds:, baselines:)")
+        raise ConfigError(f"{path}: evaluate: must be a mapping (tasks:, modes:, fractions:, seeds:, "
+                          "baselines:)")
     check_keys(block, EVAL_KEYS, "evaluate:", path)
     line = block.get("__line__")
     known = list_tasks()
@@ -71,7 +63,7 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
         check_name(t, known, "task", path, line)
     modes = [str(m) for m in as_list(block.get("modes", "linear"))]
     for m in modes:
-        check_name(m, valid_modes(), "bench mode", path, line)
+        check_name(m, list_modes(), "bench mode", path, line)
     data = {k: str(v) for k, v in strip_lines(block.get("data") or {}).items()}
     for task, spec in data.items():
         check_name(task, tasks, "task (in evaluate: data:)", path, line)
@@ -86,7 +78,8 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
         backbones.append((str(b), str(b), ()))
     backbones += [({"pretrain": c.id}, c.label, (c.id,)) for c in pretrained]
     if not backbones:
-        raise ConfigError(f"{where(path, line)}: evaluate: no backbone to evaluate (add baselines: or pretrain:)")
+        raise ConfigError(f"{where(path, line)}: evaluate: no backbone to evaluate (add baselines: or "
+                          "pretrain:)")
     cells = []
     for backbone, label, deps in backbones:
         for task in tasks:
@@ -103,7 +96,9 @@ def eval_cells(block: Any, path: Path, pretrained: list[Cell]) -> list[Cell]:
 @register_cell_kind("eval", description="a bench run of one backbone on one task, mode and seed")
 class EvalCell(CellKind):
     def run(self, config: dict[str, Any], cell_dir: Path, deps: dict[str, Path]) -> pd.DataFrame:
-        from ...bench.api import evaluate  # deferred: loads scipy and scikit-learn (see valid_modes)
+        from ...bench.api import (
+            evaluate,  # deferred: loads scipy and scikit-learn, which `facerep --help` does not need
+        )
 
         backbone = config["backbone"]
         if isinstance(backbone, dict):
