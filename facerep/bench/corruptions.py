@@ -11,13 +11,14 @@ Severity scales (levels 1-3 follow the spirit of ImageNet-C: clearly visible to 
 - ``jpeg:Q`` JPEG re-encoding at quality Q.
 - ``noise:L`` additive Gaussian noise, sigma = ``NOISE_SIGMA[L]`` grey levels.
 - ``light:L`` under-exposure and a side light gradient (``LIGHT_GAIN[L]``).
-- ``occlusion:sunglasses|mask|hand`` a synthetic occluder over the eyes / nose-mouth-chin / one cheek and mouth.
+- ``occlusion:sunglasses|mask|hand`` a synthetic occluder over the eyes / nose-mouth-chin / one cheek and
+  mouth.
 """
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -43,7 +44,8 @@ NOISE_SIGMA = {1: 8.0, 2: 16.0, 3: 32.0}
 LIGHT_GAIN = {1: 0.7, 2: 0.5, 3: 0.3}
 
 
-def register_corruption(name: str, severities: tuple[str, ...] | None, doc: str) -> Callable[[CorruptFn], CorruptFn]:
+def register_corruption(name: str, severities: tuple[str, ...] | None,
+                        doc: str) -> Callable[[CorruptFn], CorruptFn]:
     def deco(fn: CorruptFn) -> CorruptFn:
         CORRUPTIONS.register(name, description=doc)(CorruptionDef(fn, severities, doc))
         return fn
@@ -51,8 +53,8 @@ def register_corruption(name: str, severities: tuple[str, ...] | None, doc: str)
 
 
 def parse_corruptions(specs: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
-    """``["lowres:16,24", "occlusion:mask"]`` -> ``[("lowres", "16"), ("lowres", "24"), ("occlusion", "mask")]``;
-    unknown names or severities raise ConfigError listing the valid ones."""
+    """``["lowres:16,24", "occlusion:mask"]`` -> ``[("lowres", "16"), ("lowres", "24"), ("occlusion",
+    "mask")]``; unknown names or severities raise ConfigError listing the valid ones."""
     out: list[tuple[str, str]] = []
     for spec in specs:
         name, sep, sev = spec.partition(":")
@@ -61,7 +63,8 @@ def parse_corruptions(specs: list[str] | tuple[str, ...]) -> list[tuple[str, str
             raise ConfigError(f"corruption {spec!r}: give severities as NAME:S1,S2 (e.g. blur:1,2,3)")
         for s in (x.strip() for x in sev.split(",")):
             if d.severities is not None and s not in d.severities:
-                raise ConfigError(f"corruption {name}: unknown severity {s!r}; valid: {', '.join(d.severities)}")
+                raise ConfigError(f"corruption {name}: unknown severity {s!r}; valid: "
+                                  f"{', '.join(d.severities)}")
             if d.severities is None and not (s.isdigit() and int(s) > 0):
                 raise ConfigError(f"corruption {name}: severity {s!r} must be a positive integer")
             out.append((name.strip(), s))
@@ -94,18 +97,22 @@ def _blur(s: FaceSample, sev: str, rng: np.random.Generator) -> tuple[np.ndarray
 def _jpeg(s: FaceSample, sev: str, rng: np.random.Generator) -> tuple[np.ndarray, None]:
     q = min(int(sev), 100)
     ok, buf = cv2.imencode(".jpg", s.image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])
-    return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1]), None
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError(f"OpenCV could not JPEG-encode and decode a {s.image.shape} image at quality {q}")
+    return np.ascontiguousarray(decoded[:, :, ::-1]), None
 
 
 @register_corruption("noise", tuple(map(str, NOISE_SIGMA)), "additive Gaussian noise")
 def _noise(s: FaceSample, sev: str, rng: np.random.Generator) -> tuple[np.ndarray, None]:
-    noisy = s.image.astype(np.float32) + rng.normal(0.0, NOISE_SIGMA[int(sev)], s.image.shape).astype(np.float32)
+    noisy = s.image.astype(np.float32) + rng.normal(0.0, NOISE_SIGMA[int(sev)],
+                                                    s.image.shape).astype(np.float32)
     return np.clip(noisy + 0.5, 0, 255).astype(np.uint8), None
 
 
 @register_corruption("light", tuple(map(str, LIGHT_GAIN)), "under-exposure with a side light gradient")
 def _light(s: FaceSample, sev: str, rng: np.random.Generator) -> tuple[np.ndarray, None]:
-    h, w = s.image.shape[:2]
+    w = s.image.shape[1]
     gain = LIGHT_GAIN[int(sev)]
     ramp = np.linspace(gain, min(1.0, gain + 0.3), w, dtype=np.float32)[None, :, None]
     if rng.random() < 0.5:
@@ -138,7 +145,8 @@ def _region_points(s: FaceSample, kind: str) -> np.ndarray:
 _OCCLUDER_COLOUR = {"sunglasses": (20, 20, 25), "mask": (170, 200, 225), "hand": (200, 150, 120)}
 
 
-@register_corruption("occlusion", ("sunglasses", "mask", "hand"), "synthetic occluder placed from landmarks or box")
+@register_corruption("occlusion", ("sunglasses", "mask", "hand"),
+                     "synthetic occluder placed from landmarks or box")
 def _occlusion(s: FaceSample, sev: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     pts = _region_points(s, sev).astype(np.float64)
     poly = cv2.convexHull(np.round(pts).astype(np.int32))

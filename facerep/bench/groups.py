@@ -9,8 +9,8 @@ times, recompute the metric, take the 2.5 and 97.5 percentiles.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -30,7 +30,8 @@ class GroupResult:
     n: int
 
 
-def group_labels(groups: Sequence[dict[str, str]], attribute: str, *, task: str = "", dataset: str = "") -> np.ndarray:
+def group_labels(groups: Sequence[dict[str, str]], attribute: str, *, task: str = "",
+                 dataset: str = "") -> np.ndarray:
     """The ``attribute`` value of each test sample (from ``FaceSample.groups``); refuses an attribute
     no sample has, naming the ones available."""
     if not any(attribute in g for g in groups):
@@ -60,7 +61,7 @@ def breakdown(score: Callable[[np.ndarray], dict[str, float]], labels: np.ndarra
             b = np.asarray(boots[m], dtype=np.float64)
             b = b[np.isfinite(b)]
             lo, hi = (np.percentile(b, [2.5, 97.5]) if len(b) else (np.nan, np.nan))
-            out.append(GroupResult(attribute, str(g), m, float(v), float(lo), float(hi), int(len(idx))))
+            out.append(GroupResult(attribute, str(g), m, float(v), float(lo), float(hi), len(idx)))
     return out
 
 
@@ -90,13 +91,13 @@ def parse_skew(spec: str) -> tuple[str, str, float]:
 def skew_positions(positions: np.ndarray, labels: np.ndarray, value: str, share: float, seed: int, *,
                    attribute: str = "") -> np.ndarray:
     """A training split skewed to one subgroup: every position whose label is ``value`` plus a seeded random
-    subset of the others, so that ``value`` makes up ``share`` of the result (all of it at share 1.0; unchanged
-    when the split already has that share). positions, labels: [N] -> sorted positions [M]."""
+    subset of the others, so that ``value`` makes up ``share`` of the result (all of it at share 1.0;
+    unchanged when the split already has that share). positions, labels: [N] -> sorted positions [M]."""
     mine = labels == value
     if not mine.any():
         have = ", ".join(sorted(set(map(str, labels.tolist()))))
         raise ConfigError(f"train_skew: no training sample has {attribute}={value}; values there: {have}")
     others = np.flatnonzero(~mine)
-    n_keep = min(len(others), int(round(mine.sum() * (1.0 - share) / share)))
+    n_keep = min(len(others), round(float(mine.sum()) * (1.0 - share) / share))
     kept = np.random.default_rng(seed).choice(others, size=n_keep, replace=False) if n_keep else others[:0]
     return np.sort(positions[np.r_[np.flatnonzero(mine), kept]])

@@ -436,9 +436,9 @@ def verification_accuracy(scores: np.ndarray, same: np.ndarray, n_folds: int = 1
     :func:`facerep.data.splits.recognition_pairs` does) if their order is meaningful. For each fold, the
     threshold with the best accuracy of ``score > t`` on the other folds (searched exactly over all midpoints
     of distinct scores; ties -> the smallest threshold) is applied to the held-out fold. When every score of
-    the other folds is equal no threshold can be learnt, and the held-out fold scores 0.5, the expected accuracy
-    of a random decision: chance is 0.5 (scoring the constant rule "all same" or "all different" that the
-    training folds' majority picks would read as the held-out fold's minority share, e.g. 0.443 on 600
+    the other folds is equal no threshold can be learnt, and the held-out fold scores 0.5, the expected
+    accuracy of a random decision: chance is 0.5 (scoring the constant rule "all same" or "all different" that
+    the training folds' majority picks would read as the held-out fold's minority share, e.g. 0.443 on 600
     balanced pairs).
     scores: [P] similarities (higher = same person); same: [P] bool.
     Returns (mean, std) of the fold accuracies, std with ddof=1 (LFW's sigma-hat; its standard error is

@@ -20,7 +20,7 @@ targets, penalty by identity-grouped 5-fold held-out error) is fitted on them.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -51,8 +51,11 @@ def unpack(out: torch.Tensor, sizes: Sequence[tuple[int, int]]) -> list[torch.Te
 
 def upsample_packed(out: torch.Tensor, sizes: Sequence[tuple[int, int]], size: int) -> torch.Tensor:
     """Packed logits -> the sum of the levels bilinearly upsampled to size × size: [N, K, size, size]."""
-    return sum(F.interpolate(lv.float(), size=(size, size), mode="bilinear", align_corners=False)
-               for lv in unpack(out, sizes))
+    levels = unpack(out, sizes)
+    up = F.interpolate(levels[0].float(), size=(size, size), mode="bilinear", align_corners=False)
+    for lv in levels[1:]:  # summed in order, as before
+        up = up + F.interpolate(lv.float(), size=(size, size), mode="bilinear", align_corners=False)
+    return up
 
 
 class PixelProbe(nn.Module):
@@ -68,7 +71,8 @@ class PixelProbe(nn.Module):
         self.last = self.probe.last  # the fitted / trained layer (fine-tuning's learning rate reads it)
 
     def forward(self, maps: Sequence[torch.Tensor]) -> torch.Tensor:
-        w, b = self.probe.last.weight, self.probe.last.bias
+        w: torch.Tensor = self.probe.last.weight
+        b: torch.Tensor = self.probe.last.bias
         norm = self.probe.norm
         if norm.fitted and not norm.identity and norm.mean.numel():  # fold (x - mean) / std into the weights
             w = w / norm.std.reshape(1, -1)

@@ -1,18 +1,19 @@
 """Decode a dataset once and crop every face: the labels of every task, in crop pixels and in original pixels.
 
 Box crops: every sample gets a face box (:func:`facerep.data.transforms.face_box`: the format's box, else the
-landmarks' box, else the mask's face region, else the whole image), is cropped with a margin and resized to the
-bench's image size (:func:`facerep.data.transforms.crop_resize`). Aligned crops (``align`` = template margin):
-a similarity transform takes the face's 5 points (eyes, nose tip, mouth corners, from its 2D landmarks) onto the
-ArcFace-style template (:func:`facerep.data.transforms.align_resize`); a face without them is box-cropped and
-counted in ``Prepared.unaligned``. Either way the affine (original -> crop) is kept so predictions can be mapped
-back to original pixels before metrics.
+landmarks' box, else the mask's face region, else the whole image), is cropped with a margin and resized to
+the bench's image size (:func:`facerep.data.transforms.crop_resize`). Aligned crops (``align`` = template
+margin): a similarity transform takes the face's 5 points (eyes, nose tip, mouth corners, from its 2D
+landmarks) onto the ArcFace-style template (:func:`facerep.data.transforms.align_resize`); a face without them
+is box-cropped and counted in ``Prepared.unaligned``. Either way the affine (original -> crop) is kept so
+predictions can be mapped back to original pixels before metrics.
 """
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,10 +34,10 @@ NEAR_DUPLICATE = BenchConfig.near_duplicate  # cosine of near-duplicate descript
 class Prepared:
     """One dataset (or one official split of it), decoded and cropped.
 
-    ``batch``: collate() of the crops' labels (no images) + ``affine`` [N, 2, 3], ``orig_*`` lists, ``orig_size``
-    [N, 2], ``identity_ids`` / ``subject`` / ``video`` arrays and ``index`` (dataset indices of the kept samples).
-    ``crops``: the cropped samples (dropped once features are cached, unless fine-tuning needs them).
-    ``digest``: hash of the crop pixels and the transform, which keys the feature cache."""
+    ``batch``: collate() of the crops' labels (no images) + ``affine`` [N, 2, 3], ``orig_*`` lists,
+    ``orig_size`` [N, 2], ``identity_ids`` / ``subject`` / ``video`` arrays and ``index`` (dataset indices of
+    the kept samples). ``crops``: the cropped samples (dropped once features are cached, unless fine-tuning
+    needs them). ``digest``: hash of the crop pixels and the transform, which keys the feature cache."""
 
     name: str
     info: DatasetInfo
@@ -54,10 +55,10 @@ class Prepared:
 def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
             align: float | None = None, near_duplicate: float = NEAR_DUPLICATE) -> Prepared:
     """Decode, validate and crop every sample of ``dataset``: box crops with ``margin``, or aligned crops with
-    template margin ``align`` when it is not None. A sample raising DataError propagates (with its file and line)
-    unless ``skip_bad``, which skips and records it as (index, message). ``batch["thumb"]`` [N, 256] holds each
-    image's near-duplicate descriptor and ``batch["neardup"]`` [N] its near-duplicate group at cosine
-    ``near_duplicate`` (:mod:`facerep.curate.neardup`)."""
+    template margin ``align`` when it is not None. A sample raising DataError propagates (with its file and
+    line) unless ``skip_bad``, which skips and records it as (index, message). ``batch["thumb"]`` [N, 256]
+    holds each image's near-duplicate descriptor and ``batch["neardup"]`` [N] its near-duplicate group at
+    cosine ``near_duplicate`` (:mod:`facerep.curate.neardup`)."""
     return prepare_views(dataset, name, size=size, margin=margin, skip_bad=skip_bad, aligns=(align,),
                          near_duplicate=near_duplicate)[0]
 
@@ -65,9 +66,10 @@ def prepare(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_b
 def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, skip_bad: bool = False,
                   aligns: tuple[float | None, ...] = (None,), near_duplicate: float = NEAR_DUPLICATE,
                   find_points: Callable[[np.ndarray], np.ndarray | None] | None = None) -> list[Prepared]:
-    """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image once.
-    ``find_points``: image -> 5 alignment points or None (:class:`facerep.curate.five_points.FivePointFinder`), used
-    for the aligned crops of faces without landmarks (``Prepared.found_points`` counts the faces it aligned)."""
+    """:func:`prepare` for several crops of the same faces (one per entry of ``aligns``), decoding each image
+    once. ``find_points``: image -> 5 alignment points or None
+    (:class:`facerep.curate.five_points.FivePointFinder`), used for the aligned crops of faces without
+    landmarks (``Prepared.found_points`` counts the faces it aligned)."""
     info = dataset.info
     views = [_View(size, margin, align) for align in aligns]
     finder = find_points if any(a is not None for a in aligns) else None
@@ -90,7 +92,8 @@ def prepare_views(dataset: FaceDataset, name: str, *, size: int, margin: float, 
             view.add(s, i, points)
         thumbs.append(thumbnail(s.image))
     if not views[0].crops:
-        raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in total)")
+        raise DataError(f"dataset {name!r}: no usable sample ({len(skipped)} skipped, {len(dataset)} in "
+                        "total)")
     thumb = np.stack(thumbs)
     groups = near_duplicate_groups(thumb, near_duplicate)
     return [view.prepared(name, info, skipped, thumb, groups) for view in views]
@@ -103,8 +106,8 @@ class _View:
         self.size, self.margin, self.align = size, margin, align
         self.crops: list[FaceSample] = []
         self.extra: dict[str, list[Any]] = {k: [] for k in ("affine", "orig_landmarks2d", "orig_landmarks3d",
-                                                           "orig_mask", "orig_size", "subject", "video", "index",
-                                                           "groups", "face_key")}
+                                                           "orig_mask", "orig_size", "subject", "video",
+                                                           "index", "groups", "face_key")}
         self.unaligned = self.found = 0
         self.digest = hashlib.sha256(f"{size}|{margin}|{align}".encode())
 
@@ -119,7 +122,8 @@ class _View:
         crop, affine = aligned or crop_resize(s, self.size, self.margin)
         self.crops.append(crop)
         self.digest.update(np.ascontiguousarray(crop.image).tobytes())
-        for key, value in (("affine", affine), ("orig_landmarks2d", s.landmarks2d), ("orig_landmarks3d", s.landmarks3d),
+        for key, value in (("affine", affine), ("orig_landmarks2d", s.landmarks2d),
+                           ("orig_landmarks3d", s.landmarks3d),
                            ("orig_mask", s.mask), ("orig_size", s.image.shape[:2]), ("subject", s.subject),
                            ("video", s.video), ("index", i), ("groups", s.groups), ("face_key", face_key(s))):
             self.extra[key].append(value)
@@ -132,13 +136,15 @@ class _View:
         batch["affine"] = np.stack(extra["affine"])
         batch["orig_size"] = np.asarray(extra["orig_size"], dtype=np.int64)
         batch["index"] = np.asarray(extra["index"], dtype=np.int64)
-        for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups", "face_key"):
+        for key in ("orig_landmarks2d", "orig_landmarks3d", "orig_mask", "subject", "video", "groups",
+                    "face_key"):
             batch[key] = extra[key]
         ident = batch.get("identity")
-        batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else np.full(len(self.crops), -1)
+        no_ids = np.full(len(self.crops), -1)
+        batch["identity_ids"] = ident.numpy() if isinstance(ident, torch.Tensor) else no_ids
         self.digest.update(batch["index"].tobytes())
-        return Prepared(name, info, batch, self.crops, self.digest.hexdigest()[:24], list(skipped), self.unaligned,
-                        self.found)
+        return Prepared(name, info, batch, self.crops, self.digest.hexdigest()[:24], list(skipped),
+                        self.unaligned, self.found)
 
 
 def _fill_value(t: torch.Tensor, key: str) -> float:
@@ -185,9 +191,10 @@ def take(batch: dict[str, Any], idx: np.ndarray) -> dict[str, Any]:
 
 
 def group_ids(batch: dict[str, Any]) -> tuple[str, np.ndarray] | None:
-    """The grouping that disjoint splits and held-out penalties keep whole: ('identity', ids), else subject, else
-    video; without any of them the near-duplicate groups ('near-duplicate', :mod:`facerep.curate.neardup`), so
-    frames of one clip never straddle train and test; None for a batch without them."""
+    """The grouping that disjoint splits and held-out penalties keep whole: ('identity', ids), else subject,
+    else video; without any of them the near-duplicate groups ('near-duplicate',
+    :mod:`facerep.curate.neardup`), so frames of one clip never straddle train and test; None for a batch
+    without them."""
     ident = batch["identity_ids"]
     if len(ident) and (ident >= 0).all():
         return "identity", ident

@@ -1,17 +1,18 @@
-"""Visible vs occluded metrics under the occlusion corruptions (``--corruptions occlusion:sunglasses,mask,hand``).
+"""Visible vs occluded metrics under the occlusion corruptions (``--corruptions
+occlusion:sunglasses,mask,hand``).
 
 An occluder (:mod:`facerep.bench.corruptions`) returns the region it covers, [S, S] bool in crop pixels. The
 labels are *amodal*: they still describe the face under the occluder, so a dense task can be scored separately
-on what the backbone can see and on what it has to infer. The split follows the per-point occlusion evaluation of
-COFW (Burgos-Artizzu, Perona & Dollár, "Robust face landmark estimation under occlusion", ICCV 2013), which
+on what the backbone can see and on what it has to infer. The split follows the per-point occlusion evaluation
+of COFW (Burgos-Artizzu, Perona & Dollár, "Robust face landmark estimation under occlusion", ICCV 2013), which
 reports landmark error on visible and occluded points separately, carried over to pixels for parsing:
 
 - ``landmarks2d``: a point is *occluded* when its ground-truth position (crop pixels) falls inside the region.
   ``nme_<norm>_visible`` / ``nme_<norm>_occluded`` = mean over faces of
   ``mean_{k in part} ||pred_k - target_k|| / d_face`` (the usual normalisers ``d``: inter-ocular, inter-pupil,
-  box diagonal, sqrt(w·h) of the full ground-truth landmark set), over the faces with at least one point in that
-  part (:func:`facerep.bench.metrics.nme` with its ``visible`` mask); ``points_occluded`` = share of points
-  occluded.
+  box diagonal, sqrt(w·h) of the full ground-truth landmark set), over the faces with at least one point in
+  that part (:func:`facerep.bench.metrics.nme` with its ``visible`` mask); ``points_occluded`` = share of
+  points occluded.
 - ``parsing``: the region is warped back to original pixels (nearest, like the predicted mask); TP/FP/FN are
   summed over the pixels inside (``occluded``) or outside (``visible``) the region of every face, giving
   ``f1_<class>_<part>``, ``mean_f1_<part>`` (foreground classes), ``miou_<part>`` and
@@ -23,7 +24,8 @@ Tasks without a registered split get no extra metrics. A part with no point or p
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -36,8 +38,10 @@ PARTS: Registry[PartsFn] = Registry("visible/occluded metric split")
 PART_NAMES = ("visible", "occluded")
 
 
-def part_metrics(task: Any, pred: Any, truth: Any, batch: dict[str, Any], regions: np.ndarray) -> dict[str, float]:
-    """The visible / occluded metrics of ``task`` (empty when the task has none). regions: [N, S, S] bool (crop)."""
+def part_metrics(
+    task: Any, pred: Any, truth: Any, batch: dict[str, Any], regions: np.ndarray) -> dict[str, float]:
+    """The visible / occluded metrics of ``task`` (empty when the task has none). regions: [N, S, S] bool
+    (crop)."""
     if task.name not in PARTS:
         return {}
     return PARTS.get(task.name)(task, pred, truth, batch, regions)
@@ -69,14 +73,16 @@ def _landmarks(task: Any, pred: np.ndarray, truth: np.ndarray, batch: dict[str, 
     for part, mask in (("visible", ~occluded & np.isfinite(truth).all(-1)), ("occluded", occluded)):
         rows = mask.any(1)
         for name, d in norms.items():
-            out[f"nme_{name}_{part}"] = (float(M.nme(pred[rows], truth[rows], d[rows], visible=mask[rows]).mean())
+            out[f"nme_{name}_{part}"] = (float(M.nme(pred[rows], truth[rows], d[rows],
+                                                     visible=mask[rows]).mean())
                                          if rows.any() else math.nan)
     out["points_occluded"] = float(occluded.mean())
     return out
 
 
 def regions_to_original(regions: np.ndarray, batch: dict[str, Any]) -> list[np.ndarray]:
-    """Crop-pixel regions [N, S, S] -> original-pixel regions (list of H_i × W_i bool), nearest, outside = False."""
+    """Crop-pixel regions [N, S, S] -> original-pixel regions (list of H_i × W_i bool), nearest, outside =
+    False."""
     out = []
     for r, a, (h, w) in zip(regions, batch["affine"], batch["orig_size"]):
         out.append(cv2.warpAffine(r.astype(np.uint8), np.asarray(a, np.float64), (int(w), int(h)),
@@ -99,8 +105,8 @@ def _parsing(task: Any, pred: list[np.ndarray], truth: list[np.ndarray], batch: 
     out: dict[str, float] = {}
     for part, acc in accs.items():
         if acc.matrix.sum() == 0:
-            s: dict[str, Any] = dict(f1=[math.nan] * task.n, mean_f1=math.nan, miou=math.nan,
-                                     pixel_accuracy=math.nan)
+            s: dict[str, Any] = {"f1": [math.nan] * task.n, "mean_f1": math.nan, "miou": math.nan,
+                                     "pixel_accuracy": math.nan}
         else:
             s = acc.scores(task.foreground)
         out.update({f"f1_{name}_{part}": float(v) for name, v in zip(task.names, s["f1"])})

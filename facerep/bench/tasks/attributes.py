@@ -16,7 +16,8 @@ from ._base import BinaryLabelsTask, HeadSpec, to_numpy
 from .au import nanmean
 
 
-@register_task("attributes", description="binary attributes: accuracy and balanced accuracy per attribute, means")
+@register_task("attributes",
+               description="binary attributes: accuracy and balanced accuracy per attribute, means")
 class Attributes(BinaryLabelsTask):
     name = "attributes"
     needs = frozenset({"attributes"})

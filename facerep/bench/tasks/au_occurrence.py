@@ -1,7 +1,7 @@
-"""``au_occurrence``: AU occurrence (binary labels, or intensity labels binarised at >= 1) by a linear logistic
-head on the global features of aligned crops (as ``au``). Metrics: F1 of the positive class per AU
-(``f1_au<code>``) and its mean over AUs (``f1``, primary), as BP4D / DISFA occurrence results are reported. Not
-part of ``--tasks all`` (which has the intensity task ``au``); run it by name."""
+"""``au_occurrence``: AU occurrence (binary labels, or intensity labels binarised at >= 1) by a linear
+logistic head on the global features of aligned crops (as ``au``). Metrics: F1 of the positive class per AU
+(``f1_au<code>``) and its mean over AUs (``f1``, primary), as BP4D / DISFA occurrence results are reported.
+Not part of ``--tasks all`` (which has the intensity task ``au``); run it by name."""
 from __future__ import annotations
 
 from typing import Any
@@ -26,9 +26,9 @@ class ActionUnitOccurrence(AUHead, BinaryLabelsTask):
         return torch.where(torch.isnan(au), au, (au >= 1).float())
 
     def trivial(self, y_train: torch.Tensor, n: int) -> torch.Tensor:
-        """The better of the two constant predictions per AU by the primary metric, F1 of the positive class, on
-        the training labels: "present" for every AU that occurs in training (F1 = 2p / (1 + p) > 0 at base rate
-        p), "absent" only for an AU that never does (predicting "absent" always scores F1 = 0)."""
+        """The better of the two constant predictions per AU by the primary metric, F1 of the positive class,
+        on the training labels: "present" for every AU that occurs in training (F1 = 2p / (1 + p) > 0 at base
+        rate p), "absent" only for an AU that never does (predicting "absent" always scores F1 = 0)."""
         occurs = torch.nan_to_num(y_train, nan=0.0).sum(0) > 0
         return torch.where(occurs, 10.0, -10.0).expand(n, -1).clone()
 
