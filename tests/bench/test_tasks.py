@@ -93,7 +93,7 @@ def test_parsing_trivial_is_the_most_frequent_foreground_class(prepared):
 
 def test_attributes_decide_at_the_training_base_rate():
     """Regression: decisions at logit 0 (P > 0.5) never predicted a rare attribute (real CelebA: 8 of 40 at
-    balanced accuracy 0.500). Calibrated probabilities of a 5 % attribute that separate the classes well but
+    balanced accuracy 0.499-0.503). Calibrated probabilities of a 5 % attribute that separate the classes well but
     never exceed 0.5 must score far above 0.5 balanced accuracy, and the common attribute keep its
     decisions."""
     from types import SimpleNamespace
