@@ -7,7 +7,8 @@ Decisions: attribute j is predicted present where the head's log-odds exceed log
 the training split, i.e. where the estimated P(present | face) exceeds π_j -- the Bayes decision for balanced
 accuracy (it weighs both classes equally: predict present iff p(x | present) > p(x | absent)). At logit 0 (P >
 0.5), the rule for plain accuracy, a rare attribute is almost never predicted: on real CelebA faces 8 of 40
-attributes (Mustache, Double_Chin, Blurry, Chubby …, base rates 4-12 %) scored balanced accuracy 0.499-0.503."""
+attributes (Mustache, Double_Chin, Blurry, Chubby …; base rates 4-12 %) scored balanced accuracy
+0.499-0.503."""
 from __future__ import annotations
 
 from typing import Any
