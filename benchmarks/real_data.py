@@ -26,6 +26,7 @@ import yaml
 import facerep
 from facerep.bench.api import clean_rows
 from facerep.bench.tasks import get_task
+from facerep.errors import FacerepError
 
 HERE = Path(__file__).resolve().parent
 
@@ -108,11 +109,15 @@ def main() -> None:
     args = parser.parse_args()
     sets = load_sets(Path(args.sets), args.root, [s for s in args.only.split(",") if s])
     out = Path(args.out)
-    frames = []
+    frames, failed = [], []
     for entry in sets:
         for backbone in [b for b in args.backbones.split(",") if b] or entry["backbones"]:
-            frames.append((entry, backbone, run_one(entry, backbone, out, args.cache)))
-    text = table(frames)
+            try:
+                frames.append((entry, backbone, run_one(entry, backbone, out, args.cache)))
+            except FacerepError as e:  # e.g. a network that cannot take the set's image size: go on, say so
+                failed.append(f"not run: {entry['name']} / {backbone}: {e}")
+                print(failed[-1], flush=True)
+    text = "\n".join([table(frames), *(["", *failed] if failed else [])])
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.md").write_text(text + "\n")
     print(text)
