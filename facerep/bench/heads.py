@@ -228,10 +228,7 @@ def fit_ridge(head: ProbeHead, x: torch.Tensor, y: torch.Tensor, groups: np.ndar
     if len(xs) >= 2 and len(xs) <= xs.shape[1]:
         w, lam = _dual_fit(xs, mean_x, yc, yt, groups, loss, gram)
     elif len(xs) >= 2:
-        xc = xs.double() - mean_x
-        gram = xc.T @ xc
-        lam = _kfold_lambda(xc, yc, groups, float(torch.linalg.eigvalsh(gram).clamp(min=0).mean()))
-        w = torch.linalg.solve(gram + lam * torch.eye(len(gram), dtype=gram.dtype), xc.T @ yc)
+        w, lam = _primal_fit(xs, mean_x, yc, groups)
     head.last.weight.copy_(w.T.float())
     head.last.bias.copy_((mean_y - mean_x @ w).float())
     return lam
@@ -263,32 +260,84 @@ def _dual_fit(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor, yt: torc
     return (xs.T @ a).double(), lam
 
 
-def _kfold_lambda(xc: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None, base: float,
-                  folds: int = 5) -> float:
-    """RIDGE_GRID penalty (× ``base``) with the smallest 5-fold held-out squared error, folds made of whole
-    groups (every fifth group in sorted order) or of every fifth row. Each fold's fit (with its own
-    unpenalised intercept, i.e. on data centred by the fold's training mean) comes from one eigendecomposition
-    of its centred Gram matrix, and its held-out error from sufficient statistics, so no N×N or N×D copy is
-    made. xc: [N, D]; yc: [N, T]."""
-    n = len(xc)
+ROW_CHUNK = 4096  # rows per float64 block of the primal sums: memory O(chunk·D + D²), no N×D float64 copy
+
+
+def _folds(groups: np.ndarray | None, n: int, folds: int = 5) -> torch.Tensor:
+    """[N] fold of each row (:func:`_kfold_lambda`): every fifth group in sorted order, or every fifth row."""
     key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(n)
-    fold = torch.from_numpy(key % folds)
-    stats = []
+    return torch.from_numpy(key % folds)
+
+
+class Stats(NamedTuple):
+    """Sums over a set of rows: xᵀx [D, D], x [D], xᵀy [D, T], y [T], ‖y‖², count."""
+
+    sxx: torch.Tensor
+    sx: torch.Tensor
+    sxy: torch.Tensor
+    sy: torch.Tensor
+    yy: float
+    n: int
+
+
+def _sums(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor,
+          rows: torch.Tensor | None = None) -> Stats:
+    """Sufficient statistics of the centred rows (``xs`` [N, D] float32 minus ``mean_x`` [D]) and targets
+    ``yc`` [N, T], over ``rows`` (a bool mask [N]; None: all), accumulated in float64 over blocks of
+    ROW_CHUNK rows so that no centred float64 copy of the whole matrix exists."""
+    d, t = xs.shape[1], yc.shape[1]
+    sxx = torch.zeros(d, d, dtype=torch.float64)
+    sx, sxy = torch.zeros(d, dtype=torch.float64), torch.zeros(d, t, dtype=torch.float64)
+    sy, yy, n = torch.zeros(t, dtype=torch.float64), 0.0, 0
+    index = torch.arange(len(xs)) if rows is None else torch.nonzero(rows).flatten()
+    for start in range(0, len(index), ROW_CHUNK):
+        i = index[start:start + ROW_CHUNK]
+        xb, yb = xs[i].double() - mean_x, yc[i]
+        sxx.addmm_(xb.T, xb)
+        sxy.addmm_(xb.T, yb)
+        sx += xb.sum(0)
+        sy += yb.sum(0)
+        yy += float((yb ** 2).sum())
+        n += len(i)
+    return Stats(sxx, sx, sxy, sy, yy, n)
+
+
+def _primal_fit(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor,
+                groups: np.ndarray | None) -> tuple[torch.Tensor, float]:
+    """Ridge with more rows than features from the D×D sums (:func:`_sums`): (weights [D, T] float64,
+    penalty chosen by :func:`_kfold_lambda`). xs: [N, D] float32 rows (centred by ``mean_x``); yc: [N, T]
+    centred targets."""
+    total = _sums(xs, mean_x, yc)
+    lam = _kfold_lambda(xs, mean_x, yc, groups, total)
+    gram = total.sxx
+    gram.diagonal().add_(lam)  # in place: the total sums are not needed any more
+    return torch.linalg.solve(gram, total.sxy), lam
+
+
+def _kfold_lambda(xs: torch.Tensor, mean_x: torch.Tensor, yc: torch.Tensor, groups: np.ndarray | None,
+                  total: Stats, folds: int = 5) -> float:
+    """RIDGE_GRID penalty (× the mean eigenvalue of the centred Gram matrix ``total.sxx``) with the smallest
+    5-fold held-out squared error, folds made of whole groups (:func:`_folds`). Each fold's fit (with its own
+    unpenalised intercept, i.e. on data centred by the fold's training mean) comes from one eigendecomposition
+    of its centred Gram matrix, and its held-out error from the sums of its rows (one fold's at a time, so the
+    memory is a few D×D matrices). xs: [N, D] float32 (centred by ``mean_x``); yc: [N, T]; ``total``: the sums
+    over all rows."""
+    base = float(torch.linalg.eigvalsh(total.sxx).clamp(min=0).mean())
+    fold = _folds(groups, len(xs), folds)
+    errors = dict.fromkeys((k * base for k in RIDGE_GRID), 0.0)
     for f in range(folds):
         m = fold == f
-        if m.any():
-            xf, yf = xc[m], yc[m]
-            stats.append((xf.T @ xf, xf.sum(0), xf.T @ yf, yf.sum(0), float((yf ** 2).sum()), int(m.sum())))
-    tot = [sum(s[i] for s in stats) for i in range(6)]
-    errors = dict.fromkeys((k * base for k in RIDGE_GRID), 0.0)
-    for sxx_f, sx_f, sxy_f, sy_f, yy_f, n_f in stats:
-        n_t = tot[5] - n_f
-        if n_t < 2:
+        n_f = int(m.sum())
+        n_t = total.n - n_f
+        if n_f == 0 or n_t < 2:
             continue
-        mx, my = (tot[1] - sx_f) / n_t, (tot[3] - sy_f) / n_t
-        gram = tot[0] - sxx_f - n_t * torch.outer(mx, mx)  # centred training Gram matrix
-        cross = tot[2] - sxy_f - n_t * torch.outer(mx, my)
+        sxx_f, sx_f, sxy_f, sy_f, yy_f, _ = _sums(xs, mean_x, yc, m)
+        mx, my = (total.sx - sx_f) / n_t, (total.sy - sy_f) / n_t
+        gram = total.sxx - sxx_f
+        gram.sub_(torch.outer(mx, mx), alpha=n_t)  # centred training Gram matrix
+        cross = total.sxy - sxy_f - n_t * torch.outer(mx, my)
         evals, vecs = torch.linalg.eigh(gram)
+        del gram
         proj = vecs.T @ cross
         for lam in errors:
             w = vecs @ (proj / (evals.clamp(min=0) + lam)[:, None])  # [D, T]

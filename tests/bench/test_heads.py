@@ -116,7 +116,7 @@ def test_kfold_penalty_errors_match_refitting_each_fold():
     equals the one made by refitting ridge (with an intercept) on each fold's training rows."""
     import numpy as np
 
-    from facerep.bench.heads import RIDGE_GRID, _kfold_lambda
+    from facerep.bench.heads import RIDGE_GRID, _kfold_lambda, _sums
 
     gen = torch.Generator().manual_seed(3)
     x = torch.randn(120, 6, generator=gen, dtype=torch.float64)
@@ -135,7 +135,34 @@ def test_kfold_penalty_errors_match_refitting_each_fold():
                                    (xc[tr] - mx).T @ (yc[tr] - my))
             err += float((((xc[te] - mx) @ w + my - yc[te]) ** 2).sum())
         errors[lam] = err
-    assert _kfold_lambda(xc, yc, groups, base) == min(errors, key=errors.get)
+    mean_x = x.mean(0)
+    chosen = _kfold_lambda(x.float(), mean_x, yc, groups, _sums(x.float(), mean_x, yc))
+    assert chosen == pytest.approx(min(errors, key=errors.get), rel=1e-6)  # the same grid point
+
+
+def test_primal_sums_in_row_blocks_equal_one_product(monkeypatch):
+    """The primal path (more rows than features) sums the centred rows in float64 blocks instead of copying
+    the whole matrix: the fitted head is the same whether one block or many (a block smaller than a fold)
+    are used, and equals the closed form on the centred float64 matrix."""
+    import numpy as np
+
+    from facerep.bench import heads
+
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(300, 12, generator=gen) * 3 + 1
+    y = x[:, :3] @ torch.randn(3, 2, generator=gen) + torch.randn(300, 2, generator=gen)
+    groups = np.repeat(np.arange(60), 5)
+    one, many = linear_head(12, 2), linear_head(12, 2)
+    lam_one = heads.fit_ridge(one, x, y, groups)
+    monkeypatch.setattr(heads, "ROW_CHUNK", 7)
+    lam_many = heads.fit_ridge(many, x, y, groups)
+    assert lam_one == lam_many
+    assert torch.allclose(one.last.weight, many.last.weight, atol=1e-6)
+    assert torch.allclose(one.last.bias, many.last.bias, atol=1e-6)
+    xs = one.norm(x).double()
+    xc, yc = xs - xs.mean(0), y.double() - y.double().mean(0)
+    w = torch.linalg.solve(xc.T @ xc + lam_one * torch.eye(12, dtype=xc.dtype), xc.T @ yc)
+    assert torch.allclose(one.last.weight.double(), w.T, atol=1e-5)
 
 
 def test_task_criterion_chooses_the_penalty():
