@@ -111,15 +111,17 @@ def test_identity_groups_stop_ridge_memorising_people():
     assert err_grp < err_loo
 
 
-def test_kfold_penalty_errors_match_refitting_each_fold():
+@pytest.mark.parametrize("dim", [6, 20])  # 8 penalties x 2 targets > 6: errors from the fold sums; <= 20: rows
+def test_kfold_penalty_errors_match_refitting_each_fold(dim):
     """With more rows than features the penalty comes from grouped 5-fold CV on sufficient statistics; its choice
-    equals the one made by refitting ridge (with an intercept) on each fold's training rows."""
+    equals the one made by refitting ridge (with an intercept) on each fold's training rows, and so does the held-out
+    error of every penalty."""
     import numpy as np
 
-    from facerep.bench.heads import RIDGE_GRID, _kfold_lambda, _sums
+    from facerep.bench.heads import RIDGE_GRID, _kfold_errors, _kfold_lambda, _sums
 
     gen = torch.Generator().manual_seed(3)
-    x = torch.randn(120, 6, generator=gen, dtype=torch.float64)
+    x = torch.randn(120, dim, generator=gen, dtype=torch.float64)
     y = x[:, :1] * 0.3 + torch.randn(120, 2, generator=gen, dtype=torch.float64)
     groups = np.repeat(np.arange(24), 5)
     xc, yc = x - x.mean(0), y - y.mean(0)
@@ -131,13 +133,16 @@ def test_kfold_penalty_errors_match_refitting_each_fold():
         for f in range(5):
             tr, te = torch.from_numpy(fold != f), torch.from_numpy(fold == f)
             mx, my = xc[tr].mean(0), yc[tr].mean(0)
-            w = torch.linalg.solve((xc[tr] - mx).T @ (xc[tr] - mx) + lam * torch.eye(6, dtype=x.dtype),
+            w = torch.linalg.solve((xc[tr] - mx).T @ (xc[tr] - mx) + lam * torch.eye(dim, dtype=x.dtype),
                                    (xc[tr] - mx).T @ (yc[tr] - my))
             err += float((((xc[te] - mx) @ w + my - yc[te]) ** 2).sum())
         errors[lam] = err
     mean_x = x.mean(0)
-    chosen = _kfold_lambda(x.float(), mean_x, yc, groups, _sums(x.float(), mean_x, yc))
+    total = _sums(x.float(), mean_x, yc)
+    chosen = _kfold_lambda(x.float(), mean_x, yc, groups, total)
     assert chosen == pytest.approx(min(errors, key=errors.get), rel=1e-6)  # the same grid point
+    ours = _kfold_errors(x.float(), mean_x, yc, groups, total)
+    assert list(ours.values()) == pytest.approx(list(errors.values()), rel=1e-5)  # grid order; float32 rows
 
 
 def test_primal_sums_in_row_blocks_equal_one_product(monkeypatch):
